@@ -1,0 +1,71 @@
+/* GET /v1/search?q=... and POST /v1/search: the employer's question. */
+#include "config.h"
+
+#include "api_search.h"
+#include "dates.h"
+#include "match.h"
+#include "query.h"
+
+/* Runs a normalised query (borrowed) and replies. */
+void
+vd_search_reply(vd_call_t *call, const json_t *query)
+{
+	vd_server_t *srv = call->srv;
+	json_t *response = vd_matcher_search(srv->matcher, vd_store_reader(srv->store), srv->places,
+	                                     query, vd_date_today());
+	if (!response) {
+		vd_reply_problem(call->req, 503, vd_index_last_error(vd_store_reader(srv->store)),
+		                 NULL);
+		return;
+	}
+	vd_reply_json(call->req, 200, response, NULL);
+}
+
+void
+vd_api_search_get(vd_call_t *call)
+{
+	const char *text = evhttp_find_header(&call->query, "q");
+	json_t *errors = json_array();
+	json_t *parsed = NULL, *query = NULL;
+
+	if (!text || !*text) {
+		json_array_append_new(
+		    errors,
+		    json_pack("{s:s, s:s}", "pointer", "/q", "detail",
+		              "q is required: the query as typed, for example '40 chauffeurs'"));
+		vd_reply_problem(call->req, 400, "missing query text", errors);
+		return;
+	}
+	parsed = vd_query_parse_text(call->srv->tax, call->srv->places, text, errors);
+	if (parsed)
+		query = vd_query_normalise(call->srv->tax, call->srv->places, parsed,
+		                           call->srv->config->limits.max_count, errors);
+	if (!query)
+		vd_reply_problem(call->req, 422, "the query was not understood", errors);
+	else {
+		json_decref(errors);
+		vd_search_reply(call, query);
+	}
+	json_decref(query);
+	json_decref(parsed);
+}
+
+void
+vd_api_search_post(vd_call_t *call)
+{
+	json_t *errors, *body, *query;
+
+	if (!vd_json_body(call, NULL, &body))
+		return;
+	errors = json_array();
+	query = vd_query_normalise(call->srv->tax, call->srv->places, body,
+	                           call->srv->config->limits.max_count, errors);
+	if (!query)
+		vd_reply_problem(call->req, 422, "the search is not valid", errors);
+	else {
+		json_decref(errors);
+		vd_search_reply(call, query);
+	}
+	json_decref(query);
+	json_decref(body);
+}

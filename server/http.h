@@ -1,0 +1,61 @@
+/* HTTP plumbing on libevent's evhttp: routing, authentication, limits and
+ * the reply helpers. Every request ends in exactly one reply. */
+#ifndef VD_HTTP_H
+#define VD_HTTP_H
+
+#include <stdbool.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "server.h"
+
+#define VD_API_VERSION "1.0.0"
+#define VD_ROLE_PUBLIC 0x100 /* in a route's roles: no token needed */
+#define VD_MAX_PARAMS  2
+
+typedef struct vd_call {
+	struct evhttp_request *req;
+	vd_server_t *srv;
+	const vd_token_t *token;          /* NULL on public routes without a token */
+	const char *param[VD_MAX_PARAMS]; /* decoded "{id}" segments of the path */
+	struct evkeyvalq query;           /* the decoded query string */
+} vd_call_t;
+
+typedef void (*vd_handler_fn)(vd_call_t *call);
+
+typedef struct vd_route {
+	enum evhttp_cmd_type method;
+	const char *pattern; /* "/v1/jobseekers/{}": {} matches one segment */
+	unsigned roles;      /* vd_role_t bits, or VD_ROLE_PUBLIC */
+	vd_handler_fn handler;
+} vd_route_t;
+
+/* The route table (routes.c): the one place that says who may call what. */
+extern const vd_route_t vd_routes[];
+extern const size_t vd_n_routes;
+
+/* Installs the dispatcher and limits on http. */
+void vd_http_setup(vd_server_t *srv);
+
+/* Sends body (stolen) as application/json with status; etag may be NULL. */
+void vd_reply_json(struct evhttp_request *req, int status, json_t *body, const char *etag);
+/* Sends text, already JSON, as application/json. */
+void vd_reply_json_text(struct evhttp_request *req, int status, const char *text, const char *etag);
+/* Sends an RFC 9457 problem; errors (stolen, may be NULL) is the list of
+ * {"pointer", "detail"} objects. */
+void vd_reply_problem(struct evhttp_request *req, int status, const char *detail, json_t *errors);
+/* 204 No Content. */
+void vd_reply_empty(struct evhttp_request *req, int status);
+
+/* Parses the request body as JSON into *out (new reference). Replies and
+ * returns false when it is not acceptable; media_type is the one required
+ * besides application/json (NULL: only JSON). */
+bool vd_json_body(vd_call_t *call, const char *media_type, json_t **out);
+
+/* A query-string parameter as a positive integer within [1, max]; def when
+ * absent. Replies 400 and returns false when malformed. */
+bool vd_query_int(vd_call_t *call, const char *name, int def, int max, int *out);
+
+#endif

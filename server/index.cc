@@ -1,0 +1,368 @@
+// The only C++ in vaardig: Xapian behind the C interface of index.h.
+// Every exported function catches everything at the boundary, so no
+// exception unwinds through libevent's C frames.
+#include "config.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <xapian.h>
+
+#include "index.h"
+
+struct vd_index {
+	Xapian::Database *db = nullptr;          // reader, or the writer seen as a reader
+	Xapian::WritableDatabase *wdb = nullptr; // writer only
+	std::string dir;
+	std::string last_error;
+};
+
+static char *
+dup_cstr(const std::string &s)
+{
+	char *copy = static_cast<char *>(malloc(s.size() + 1));
+	if (copy) {
+		memcpy(copy, s.data(), s.size());
+		copy[s.size()] = '\0';
+	}
+	return copy;
+}
+
+static vd_status_t
+from_xapian(vd_index_t *index, const Xapian::Error &e)
+{
+	std::string msg = e.get_description();
+	if (index)
+		index->last_error = msg;
+	// Xapian::Error is not polymorphic; its type name tells the class.
+	const std::string type = e.get_type();
+	if (type == "DatabaseLockError")
+		return VD_ERR_LOCKED;
+	if (type == "DatabaseCorruptError")
+		return VD_ERR_CORRUPT;
+	if (type == "DatabaseModifiedError")
+		return VD_ERR_MODIFIED;
+	if (type == "DocNotFoundError")
+		return VD_ERR_NOT_FOUND;
+	if (msg.find("No space left") != std::string::npos)
+		return VD_ERR_NO_SPACE;
+	if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError")
+		return VD_ERR_IO;
+	return VD_ERR_XAPIAN;
+}
+
+// Wraps the body of every exported function: maps exceptions to codes.
+#define VD_TRY try {
+#define VD_CATCH(index)                                                                            \
+	}                                                                                          \
+	catch (const Xapian::Error &e)                                                             \
+	{                                                                                          \
+		return from_xapian(index, e);                                                      \
+	}                                                                                          \
+	catch (const std::bad_alloc &)                                                             \
+	{                                                                                          \
+		if (index)                                                                         \
+			(index)->last_error = "out of memory";                                     \
+		return VD_ERR_NOMEM;                                                               \
+	}                                                                                          \
+	catch (...)                                                                                \
+	{                                                                                          \
+		if (index)                                                                         \
+			(index)->last_error = "unexpected C++ exception";                          \
+		return VD_ERR_XAPIAN;                                                              \
+	}
+
+static vd_status_t
+open_index(const char *dir, bool writable, vd_index_t **out, char **error)
+{
+	vd_index_t *index = nullptr;
+	*out = nullptr;
+	if (error)
+		*error = nullptr;
+	try {
+		index = new vd_index;
+		index->dir = dir;
+		if (writable) {
+			index->wdb = new Xapian::WritableDatabase(dir, Xapian::DB_CREATE_OR_OPEN);
+			index->db = index->wdb;
+		} else {
+			index->db = new Xapian::Database(dir);
+		}
+		*out = index;
+		return VD_OK;
+	} catch (const Xapian::Error &e) {
+		vd_status_t status = from_xapian(index, e);
+		if (error)
+			*error = dup_cstr(e.get_description());
+		delete index;
+		return status;
+	} catch (...) {
+		if (error)
+			*error = dup_cstr("out of memory");
+		delete index;
+		return VD_ERR_NOMEM;
+	}
+}
+
+extern "C" vd_status_t
+vd_index_open_writer(const char *dir, vd_index_t **out, char **error)
+{
+	return open_index(dir, true, out, error);
+}
+
+extern "C" vd_status_t
+vd_index_open_reader(const char *dir, vd_index_t **out, char **error)
+{
+	return open_index(dir, false, out, error);
+}
+
+extern "C" void
+vd_index_close(vd_index_t *index)
+{
+	if (!index)
+		return;
+	try {
+		if (index->wdb)
+			index->wdb->close();
+	} catch (...) {
+		// Closing discards nothing that was committed; nothing to report.
+	}
+	delete index->db; // the writer, when there is one
+	delete index;
+}
+
+extern "C" const char *
+vd_index_last_error(const vd_index_t *index)
+{
+	return index->last_error.c_str();
+}
+
+static Xapian::Document
+to_xapian(const vd_doc_t *doc)
+{
+	Xapian::Document xdoc;
+	for (size_t i = 0; i < vd_doc_n_terms(doc); i++)
+		xdoc.add_boolean_term(vd_doc_term(doc, i));
+	for (unsigned slot = 0; slot < 8; slot++) {
+		const char *value = vd_doc_value(doc, slot);
+		if (value)
+			xdoc.add_value(slot, value);
+	}
+	size_t len = 0;
+	const char *data = vd_doc_data(doc, &len);
+	if (data)
+		xdoc.set_data(std::string(data, len));
+	return xdoc;
+}
+
+extern "C" vd_status_t
+vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc, vd_docid_t *docid)
+{
+	VD_TRY
+	Xapian::docid id = index->wdb->replace_document(unique_term, to_xapian(doc));
+	if (docid)
+		*docid = id;
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_delete(vd_index_t *index, const char *unique_term, vd_docid_t *docid)
+{
+	VD_TRY
+	Xapian::PostingIterator it = index->wdb->postlist_begin(unique_term);
+	*docid = it == index->wdb->postlist_end(unique_term) ? 0 : *it;
+	if (*docid)
+		index->wdb->delete_document(*docid);
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+// Xapian fsyncs its files but not the directory after renaming the new
+// version file into place; without this a crash could lose the revision.
+static vd_status_t
+sync_dir(vd_index_t *index)
+{
+	int fd = open(index->dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		int err = errno;
+		index->last_error = "fsync of " + index->dir + ": " + strerror(err);
+		if (fd >= 0)
+			close(fd);
+		return err == ENOSPC ? VD_ERR_NO_SPACE : VD_ERR_IO;
+	}
+	close(fd);
+	return VD_OK;
+}
+
+// After a failed commit the writer's state is unknown: reopen it so that
+// the batch's changes are dropped and the next batch starts clean.
+static void
+reopen_writer(vd_index_t *index)
+{
+	try {
+		index->wdb->close();
+	} catch (...) {
+	}
+	delete index->wdb;
+	index->wdb = nullptr;
+	index->db = nullptr;
+	try {
+		index->wdb = new Xapian::WritableDatabase(index->dir, Xapian::DB_CREATE_OR_OPEN);
+		index->db = index->wdb;
+	} catch (...) {
+		// Left closed: every later call fails and reports, nothing crashes.
+	}
+}
+
+extern "C" vd_status_t
+vd_index_commit(vd_index_t *index)
+{
+	vd_status_t status;
+	if (!index->wdb) {
+		reopen_writer(index);
+		if (!index->wdb) {
+			index->last_error =
+			    "the database could not be reopened after a failed commit";
+			return VD_ERR_IO;
+		}
+	}
+	try {
+		index->wdb->commit();
+		return sync_dir(index);
+	} catch (const Xapian::Error &e) {
+		status = from_xapian(index, e);
+	} catch (...) {
+		index->last_error = "unexpected error in commit";
+		status = VD_ERR_XAPIAN;
+	}
+	reopen_writer(index);
+	return status;
+}
+
+extern "C" vd_status_t
+vd_index_reopen(vd_index_t *index)
+{
+	VD_TRY
+	index->db->reopen();
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_get(vd_index_t *index, const char *unique_term, char **data, size_t *len,
+             vd_docid_t *docid)
+{
+	VD_TRY
+	Xapian::PostingIterator it = index->db->postlist_begin(unique_term);
+	if (it == index->db->postlist_end(unique_term))
+		return VD_ERR_NOT_FOUND;
+	Xapian::docid id = *it;
+	if (docid)
+		*docid = id;
+	if (data) {
+		std::string d = index->db->get_document(id, Xapian::DOC_ASSUME_VALID).get_data();
+		*data = dup_cstr(d);
+		if (!*data)
+			return VD_ERR_NOMEM;
+		if (len)
+			*len = d.size();
+	}
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_get_by_docid(vd_index_t *index, vd_docid_t docid, char **data, size_t *len)
+{
+	VD_TRY
+	std::string d = index->db->get_document(docid).get_data();
+	*data = dup_cstr(d);
+	if (!*data)
+		return VD_ERR_NOMEM;
+	if (len)
+		*len = d.size();
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_term_count(vd_index_t *index, const char *term, unsigned *count)
+{
+	VD_TRY
+	*count = index->db->get_termfreq(term);
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_postings(vd_index_t *index, const char *term, vd_docid_cb cb, void *arg)
+{
+	VD_TRY
+	for (Xapian::PostingIterator it = index->db->postlist_begin(term);
+	     it != index->db->postlist_end(term); ++it)
+		cb(*it, arg);
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_terms(vd_index_t *index, const char *prefix, vd_term_cb cb, void *arg)
+{
+	VD_TRY
+	for (Xapian::TermIterator it = index->db->allterms_begin(prefix);
+	     it != index->db->allterms_end(prefix); ++it)
+		cb((*it).c_str(), arg);
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_value_at_most(vd_index_t *index, const char *type_term, unsigned slot, const char *max,
+                       vd_docid_cb cb, void *arg)
+{
+	VD_TRY
+	Xapian::Enquire enquire(*index->db);
+	Xapian::Query query(Xapian::Query::OP_FILTER, Xapian::Query(type_term),
+	                    Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, max));
+	enquire.set_query(query);
+	enquire.set_weighting_scheme(Xapian::BoolWeight());
+	enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+	Xapian::MSet mset = enquire.get_mset(0, index->db->get_doccount());
+	for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+		// OP_VALUE_LE also matches an empty value; skip those.
+		if (!it.get_document().get_value(slot).empty())
+			cb(*it, arg);
+	}
+	return VD_OK;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_value(vd_index_t *index, vd_docid_t docid, unsigned slot, char **value)
+{
+	VD_TRY
+	std::string v = index->db->get_document(docid).get_value(slot);
+	*value = dup_cstr(v);
+	return *value ? VD_OK : VD_ERR_NOMEM;
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_values(vd_index_t *index, unsigned slot, vd_value_cb cb, void *arg)
+{
+	VD_TRY
+	for (Xapian::ValueIterator it = index->db->valuestream_begin(slot);
+	     it != index->db->valuestream_end(slot); ++it) {
+		const std::string v = *it;
+		cb(it.get_docid(), v.c_str(), v.size(), arg);
+	}
+	return VD_OK;
+	VD_CATCH(index)
+}

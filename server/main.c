@@ -1,0 +1,203 @@
+/* vaardigd: options, configuration, signals and the event loop. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+
+#include "expiry.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "Usage: vaardigd --config FILE\n"
+	             "       vaardigd --check-config FILE\n"
+	             "\n"
+	             "Serves the vaardig skills-matching API (see README.md).\n"
+	             "\n"
+	             "  -c, --config FILE        run with this configuration (JSON)\n"
+	             "      --check-config FILE  report every problem in FILE and exit\n"
+	             "  -h, --help               show this help\n"
+	             "  -V, --version            show the version\n");
+}
+
+static int
+check_config(const char *path)
+{
+	json_t *problems = json_array();
+	vd_config_t *config = vd_config_load(path, problems);
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(problems, i, p) fprintf(stderr, "%s: %s\n", path, json_string_value(p));
+	if (config)
+		printf("%s: OK\n", path);
+	vd_config_free(config);
+	json_decref(problems);
+	return config ? 0 : 1;
+}
+
+static void
+on_stopped(void *arg)
+{
+	vd_server_t *srv = arg;
+	/* A moment for the last replies to leave their buffers. */
+	struct timeval grace = {0, 200000};
+	vd_log_info("all acknowledged writes are committed; exiting");
+	event_base_loopexit(srv->base, &grace);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	vd_server_t *srv = arg;
+
+	(void)what;
+	if (srv->stopping)
+		return;
+	srv->stopping = true;
+	vd_log_info("signal %d: no new connections; finishing writes in flight", (int)sig);
+	if (srv->listener) {
+		evhttp_del_accept_socket(srv->http, srv->listener);
+		srv->listener = NULL;
+	}
+	vd_store_stop(srv->store, on_stopped, srv);
+}
+
+static int
+load_reference_data(vd_server_t *srv)
+{
+	char *error = NULL;
+
+	if (vd_taxonomy_load(srv->config->reference_dir, &srv->tax, &error) != VD_OK) {
+		vd_log_error("taxonomy: %s", error ? error : "cannot load");
+		free(error);
+		return -1;
+	}
+	if (vd_places_load(srv->config->reference_dir, &srv->places, &error) != VD_OK) {
+		vd_log_error("places: %s", error ? error : "cannot load");
+		free(error);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+serve(const char *config_path)
+{
+	vd_server_t srv = {0};
+	json_t *problems = json_array();
+	struct event *sigterm = NULL, *sigint = NULL;
+	char *error = NULL;
+	int rc = 1;
+	size_t i;
+	json_t *p;
+
+	srv.config = vd_config_load(config_path, problems);
+	json_array_foreach(problems, i, p)
+	    vd_log_error("%s: %s", config_path, json_string_value(p));
+	json_decref(problems);
+	if (!srv.config)
+		return 1;
+	if (load_reference_data(&srv) != 0)
+		goto out;
+	evthread_use_pthreads();
+	srv.base = event_base_new();
+	if (!srv.base)
+		goto out;
+	if (vd_store_open(srv.base, srv.config->data_dir, &srv.store, &error) != VD_OK) {
+		vd_log_error("%s", error ? error : "cannot open the store");
+		goto out;
+	}
+	if (vd_matcher_build(vd_store_reader(srv.store), srv.places, &srv.matcher, &error) !=
+	    VD_OK) {
+		vd_log_error("cannot build the match index: %s", error ? error : "");
+		goto out;
+	}
+	vd_store_on_batch(srv.store, vd_matcher_apply, srv.matcher);
+	srv.http = evhttp_new(srv.base);
+	srv.listener = evhttp_bind_socket_with_handle(srv.http, srv.config->listen_host,
+	                                              (ev_uint16_t)srv.config->listen_port);
+	if (!srv.listener) {
+		vd_log_error("cannot listen on %s:%d (in use, or no permission)",
+		             srv.config->listen_host, srv.config->listen_port);
+		goto out;
+	}
+	vd_http_setup(&srv);
+	vd_expiry_start(&srv);
+	sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
+	sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	vd_log_info("listening on %s:%d, data in %s", srv.config->listen_host,
+	            srv.config->listen_port, srv.config->data_dir);
+	event_base_dispatch(srv.base);
+	rc = 0;
+out:
+	free(error);
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	if (srv.expiry_timer)
+		event_free(srv.expiry_timer);
+	if (srv.http)
+		evhttp_free(srv.http);
+	vd_store_close(srv.store);
+	vd_matcher_free(srv.matcher);
+	if (srv.base)
+		event_base_free(srv.base);
+	vd_places_free(srv.places);
+	vd_taxonomy_free(srv.tax);
+	vd_config_free(srv.config);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"check-config", required_argument, NULL, 'k'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL;
+	int opt;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'k':
+			return check_config(optarg);
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vaardigd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!config || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return serve(config);
+}

@@ -1,0 +1,286 @@
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <roaring/roaring.h>
+
+#include "match_internal.h"
+#include "profile.h"
+
+#define TERM_BUCKETS    2048
+#define NO_MUNICIPALITY UINT16_MAX
+
+typedef struct term_bitmap {
+	char *term; /* without the "K" prefix: "licence:B" */
+	roaring_bitmap_t *docs;
+	struct term_bitmap *next;
+} term_bitmap_t;
+
+struct vd_matcher {
+	const vd_places_t *places;
+	term_bitmap_t *buckets[TERM_BUCKETS];
+	roaring_bitmap_t *jobseekers;
+	facts_t *facts;
+	size_t n_facts;
+};
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % TERM_BUCKETS;
+}
+
+static term_bitmap_t *
+find_term(const vd_matcher_t *m, const char *term)
+{
+	for (term_bitmap_t *t = m->buckets[hash(term)]; t; t = t->next)
+		if (strcmp(t->term, term) == 0)
+			return t;
+	return NULL;
+}
+
+static term_bitmap_t *
+get_term(vd_matcher_t *m, const char *term)
+{
+	term_bitmap_t *t = find_term(m, term);
+	unsigned h;
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->term = strdup(term);
+	t->docs = roaring_bitmap_create();
+	if (!t->term || !t->docs) {
+		free(t->term);
+		if (t->docs)
+			roaring_bitmap_free(t->docs);
+		free(t);
+		return NULL;
+	}
+	h = hash(term);
+	t->next = m->buckets[h];
+	m->buckets[h] = t;
+	return t;
+}
+
+static facts_t *
+facts_of(vd_matcher_t *m, vd_docid_t docid)
+{
+	if (docid >= m->n_facts) {
+		size_t n = m->n_facts ? m->n_facts : 1024;
+		facts_t *f;
+		while (n <= docid)
+			n *= 2;
+		f = realloc(m->facts, n * sizeof(*f));
+		if (!f)
+			return NULL;
+		for (size_t i = m->n_facts; i < n; i++)
+			f[i] = (facts_t){NAN, NAN, 0, 0, NO_MUNICIPALITY};
+		m->facts = f;
+		m->n_facts = n;
+	}
+	return &m->facts[docid];
+}
+
+static void
+set_fact(vd_matcher_t *m, vd_docid_t docid, unsigned slot, const char *value)
+{
+	facts_t *f = facts_of(m, docid);
+	const vd_municipality_t *muni;
+
+	if (!f)
+		return;
+	switch (slot) {
+	case VD_SLOT_LOCATION:
+		if (sscanf(value, "%f,%f", &f->lat, &f->lon) != 2)
+			f->lat = f->lon = NAN;
+		break;
+	case VD_SLOT_HOURS:
+		f->hours = strtof(value, NULL);
+		break;
+	case VD_SLOT_AVAILABLE:
+		f->available = (int32_t)strtol(value, NULL, 10);
+		break;
+	case VD_SLOT_MUNICIPALITY:
+		muni = vd_places_lookup(m->places, value);
+		f->municipality = muni ? (uint16_t)muni->index : NO_MUNICIPALITY;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- building from the store ---- */
+
+typedef struct build_ctx {
+	vd_matcher_t *m;
+	vd_index_t *reader;
+	unsigned slot;
+	roaring_bitmap_t *target;
+	bool failed;
+} build_ctx_t;
+
+static void
+add_posting(vd_docid_t docid, void *arg)
+{
+	roaring_bitmap_add(((build_ctx_t *)arg)->target, docid);
+}
+
+static void
+load_term(const char *term, void *arg)
+{
+	build_ctx_t *ctx = arg;
+	term_bitmap_t *t = get_term(ctx->m, term + 1); /* drop the "K" */
+
+	if (!t) {
+		ctx->failed = true;
+		return;
+	}
+	ctx->target = t->docs;
+	if (vd_index_postings(ctx->reader, term, add_posting, ctx) != VD_OK)
+		ctx->failed = true;
+}
+
+static void
+load_value(vd_docid_t docid, const char *value, size_t len, void *arg)
+{
+	build_ctx_t *ctx = arg;
+	(void)len;
+	set_fact(ctx->m, docid, ctx->slot, value);
+}
+
+vd_status_t
+vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **out, char **error)
+{
+	static const unsigned slots[] = {VD_SLOT_LOCATION, VD_SLOT_HOURS, VD_SLOT_AVAILABLE,
+	                                 VD_SLOT_MUNICIPALITY};
+	vd_matcher_t *m = calloc(1, sizeof(*m));
+	build_ctx_t ctx = {.m = m, .reader = reader};
+	vd_status_t status = VD_ERR_NOMEM;
+
+	*out = NULL;
+	*error = NULL;
+	if (!m || !(m->jobseekers = roaring_bitmap_create()))
+		goto fail;
+	m->places = places;
+	ctx.target = m->jobseekers;
+	status = vd_index_postings(reader, "Tj", add_posting, &ctx);
+	if (status == VD_OK)
+		status = vd_index_terms(reader, "K", load_term, &ctx);
+	for (size_t i = 0; status == VD_OK && i < sizeof(slots) / sizeof(slots[0]); i++) {
+		ctx.slot = slots[i];
+		status = vd_index_values(reader, slots[i], load_value, &ctx);
+	}
+	if (status == VD_OK && ctx.failed)
+		status = VD_ERR_NOMEM;
+	if (status != VD_OK)
+		goto fail;
+	*out = m;
+	return VD_OK;
+fail:
+	*error = strdup(status == VD_ERR_NOMEM ? "out of memory" : vd_index_last_error(reader));
+	vd_matcher_free(m);
+	return status;
+}
+
+void
+vd_matcher_free(vd_matcher_t *m)
+{
+	if (!m)
+		return;
+	for (size_t b = 0; b < TERM_BUCKETS; b++) {
+		for (term_bitmap_t *t = m->buckets[b], *next; t; t = next) {
+			next = t->next;
+			roaring_bitmap_free(t->docs);
+			free(t->term);
+			free(t);
+		}
+	}
+	if (m->jobseekers)
+		roaring_bitmap_free(m->jobseekers);
+	free(m->facts);
+	free(m);
+}
+
+const facts_t *
+vd_matcher_facts(const vd_matcher_t *m, vd_docid_t docid)
+{
+	return docid < m->n_facts ? &m->facts[docid] : NULL;
+}
+
+const roaring_bitmap_t *
+vd_matcher_term(const vd_matcher_t *m, const char *term)
+{
+	const term_bitmap_t *t = find_term(m, term);
+	return t ? t->docs : NULL;
+}
+
+const roaring_bitmap_t *
+vd_matcher_jobseekers(const vd_matcher_t *m)
+{
+	return m->jobseekers;
+}
+
+size_t
+vd_matcher_count_jobseekers(const vd_matcher_t *m)
+{
+	return (size_t)roaring_bitmap_get_cardinality(m->jobseekers);
+}
+
+/* ---- keeping up with writes ---- */
+
+static void
+forget(vd_matcher_t *m, vd_docid_t docid)
+{
+	/* A few hundred terms at most: cheaper than remembering each document's. */
+	for (size_t b = 0; b < TERM_BUCKETS; b++)
+		for (term_bitmap_t *t = m->buckets[b]; t; t = t->next)
+			roaring_bitmap_remove(t->docs, docid);
+	roaring_bitmap_remove(m->jobseekers, docid);
+	if (docid < m->n_facts)
+		m->facts[docid] = (facts_t){NAN, NAN, 0, 0, NO_MUNICIPALITY};
+}
+
+static void
+learn(vd_matcher_t *m, vd_docid_t docid, const vd_doc_t *doc)
+{
+	static const unsigned slots[] = {VD_SLOT_LOCATION, VD_SLOT_HOURS, VD_SLOT_AVAILABLE,
+	                                 VD_SLOT_MUNICIPALITY};
+
+	roaring_bitmap_add(m->jobseekers, docid);
+	for (size_t i = 0; i < vd_doc_n_terms(doc); i++) {
+		const char *term = vd_doc_term(doc, i);
+		term_bitmap_t *t = term[0] == 'K' ? get_term(m, term + 1) : NULL;
+		if (t)
+			roaring_bitmap_add(t->docs, docid);
+	}
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		const char *value = vd_doc_value(doc, slots[i]);
+		if (value)
+			set_fact(m, docid, slots[i], value);
+	}
+}
+
+void
+vd_matcher_apply(vd_write_t *const *writes, size_t n, void *arg)
+{
+	vd_matcher_t *m = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		const vd_write_t *w = writes[i];
+		if (w->status != VD_OK || w->docid == 0 || strncmp(w->unique_term, "Qj", 2) != 0)
+			continue;
+		forget(m, w->docid);
+		if (w->kind == VD_WRITE_REPLACE)
+			learn(m, w->docid, w->doc);
+	}
+}

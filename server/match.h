@@ -1,0 +1,39 @@
+/* Matching: hard requirements as bitmap algebra, preferences as a score.
+ *
+ * At start-up every competence term's posting list is read from Xapian into
+ * a Roaring bitmap of document ids, and each jobseeker's location, hours,
+ * availability and municipality into an array indexed by document id. After
+ * every committed batch the changed documents are updated in place. A query's
+ * hard requirements are then an AND of ORs of bitmaps: the exact total is a
+ * cardinality, never a count of ranked matches. Only the candidates that pass
+ * are scored, and only the best `count` are read back from Xapian to explain
+ * themselves. Event-loop thread only. */
+#ifndef VD_MATCH_H
+#define VD_MATCH_H
+
+#include <jansson.h>
+
+#include "index.h"
+#include "places.h"
+#include "store.h"
+
+typedef struct vd_matcher vd_matcher_t;
+
+/* Builds the bitmaps and facts from the committed state of reader. */
+vd_status_t vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **out,
+                             char **error);
+void vd_matcher_free(vd_matcher_t *matcher);
+
+/* A vd_batch_cb: brings the matcher up to date with committed writes. */
+void vd_matcher_apply(vd_write_t *const *writes, size_t n, void *matcher);
+
+/* Runs a normalised query (query.h) on day today. Returns a new response
+ * {"query": ..., "total": N, "results": [...]}, or NULL when the store could
+ * not be read (vd_index_last_error(reader) says why). */
+json_t *vd_matcher_search(vd_matcher_t *matcher, vd_index_t *reader, const vd_places_t *places,
+                          const json_t *query, int today);
+
+/* Jobseekers known to the matcher. */
+size_t vd_matcher_count_jobseekers(const vd_matcher_t *matcher);
+
+#endif

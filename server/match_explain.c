@@ -1,0 +1,90 @@
+/* Every answer explains itself: which competence met which requirement,
+ * which preferences matched. Computed from the stored profile and today's
+ * date, the same rules that indexed it, so the explanation is true. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match_internal.h"
+#include "profile.h"
+
+static bool
+holds(const json_t *held, const char *term)
+{
+	size_t i;
+	json_t *h;
+
+	json_array_foreach(held, i, h) if (strcmp(json_string_value(h), term) == 0) return true;
+	return false;
+}
+
+/* {"require": i, "by": term} per group, or NULL when a group is not met. */
+static json_t *
+met_groups(const json_t *require, const json_t *held)
+{
+	json_t *met = json_array();
+	size_t i, j;
+	json_t *group, *term;
+
+	json_array_foreach(require, i, group)
+	{
+		const char *by = NULL;
+		json_array_foreach(group, j, term)
+		{
+			if (holds(held, json_string_value(term))) {
+				by = json_string_value(term);
+				break;
+			}
+		}
+		if (!by) {
+			json_decref(met);
+			return NULL;
+		}
+		json_array_append_new(met,
+		                      json_pack("{s:I, s:s}", "require", (json_int_t)i, "by", by));
+	}
+	return met;
+}
+
+int
+vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, int today,
+                   double score, double distance, json_t **out)
+{
+	char *data = NULL;
+	json_t *profile = NULL, *held = NULL, *met = NULL, *preferred, *result;
+	size_t i;
+	json_t *term;
+	int next_expiry, rc = -1;
+
+	*out = NULL;
+	if (vd_index_get_by_docid(reader, docid, &data, NULL) != VD_OK)
+		goto out;
+	profile = json_loads(data, JSON_ALLOW_NUL, NULL);
+	held = profile ? vd_profile_held(profile, today, &next_expiry) : NULL;
+	if (!held)
+		goto out;
+	met = met_groups(json_object_get(query, "require"), held);
+	if (!met) {
+		rc = 0;
+		goto out;
+	}
+	preferred = json_array();
+	json_array_foreach(json_object_get(query, "prefer"), i,
+	                   term) if (holds(held, json_string_value(term)))
+	    json_array_append(preferred, term);
+	result = json_pack("{s:O, s:f, s:o, s:o}", "id", json_object_get(profile, "id"), "score",
+	                   round(score * 1000) / 1000, "met", met, "preferred", preferred);
+	met = NULL;
+	if (!isnan(distance))
+		json_object_set_new(result, "distance_km", json_real(round(distance * 10) / 10));
+	*out = result;
+	rc = 1;
+out:
+	json_decref(met);
+	json_decref(held);
+	json_decref(profile);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,195 @@
+/* The Xapian wrapper on real temporary databases: what is committed is read
+ * back, what is not is invisible, the lock is reported, errors never throw. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index.h"
+
+static char dir[64];
+
+static void
+make_dir(void)
+{
+	strcpy(dir, "/tmp/vd-test-index-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+remove_dir(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static vd_doc_t *
+profile_doc(const char *id, const char *licence)
+{
+	vd_doc_t *doc = vd_doc_new();
+	char term[80], data[120];
+
+	snprintf(term, sizeof(term), "Qj%s", id);
+	snprintf(data, sizeof(data), "{\"id\":\"%s\"}", id);
+	ck_assert(vd_doc_add_term(doc, term));
+	ck_assert(vd_doc_add_term(doc, "Tj"));
+	snprintf(term, sizeof(term), "Klicence:%s", licence);
+	ck_assert(vd_doc_add_term(doc, term));
+	ck_assert(vd_doc_set_value(doc, VD_SLOT_NEXT_EXPIRY, "20300101"));
+	ck_assert(vd_doc_set_data(doc, data, strlen(data)));
+	return doc;
+}
+
+static void
+count_cb(vd_docid_t docid, void *arg)
+{
+	(void)docid;
+	(*(int *)arg)++;
+}
+
+static void
+count_term_cb(const char *term, void *arg)
+{
+	(void)term;
+	(*(int *)arg)++;
+}
+
+START_TEST(commit_makes_writes_visible)
+{
+	vd_index_t *w = NULL, *r = NULL;
+	vd_doc_t *doc = profile_doc("a-1", "B");
+	vd_docid_t id = 0;
+	char *data = NULL;
+	unsigned n = 99;
+
+	ck_assert_int_eq(vd_index_open_writer(dir, &w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_open_reader(dir, &r, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qja-1", doc, &id), VD_OK);
+	ck_assert_uint_gt(id, 0);
+	/* Not committed: the reader must not see it. */
+	ck_assert_int_eq(vd_index_reopen(r), VD_OK);
+	ck_assert_int_eq(vd_index_get(r, "Qja-1", &data, NULL, NULL), VD_ERR_NOT_FOUND);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	ck_assert_int_eq(vd_index_reopen(r), VD_OK);
+	ck_assert_int_eq(vd_index_get(r, "Qja-1", &data, NULL, NULL), VD_OK);
+	ck_assert_str_eq(data, "{\"id\":\"a-1\"}");
+	ck_assert_int_eq(vd_index_term_count(r, "Klicence:B", &n), VD_OK);
+	ck_assert_uint_eq(n, 1);
+	free(data);
+	vd_doc_free(doc);
+	vd_index_close(r);
+	vd_index_close(w);
+}
+END_TEST
+
+START_TEST(replace_keeps_docid_and_delete_reports_it)
+{
+	vd_index_t *w = NULL;
+	vd_doc_t *b = profile_doc("a-1", "B"), *ce = profile_doc("a-1", "CE");
+	vd_docid_t first = 0, second = 0, deleted = 0;
+	unsigned n = 0;
+
+	ck_assert_int_eq(vd_index_open_writer(dir, &w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qja-1", b, &first), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qja-1", ce, &second), VD_OK);
+	ck_assert_uint_eq(first, second);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	ck_assert_int_eq(vd_index_term_count(w, "Klicence:B", &n), VD_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(vd_index_delete(w, "Qja-1", &deleted), VD_OK);
+	ck_assert_uint_eq(deleted, first);
+	ck_assert_int_eq(vd_index_delete(w, "Qja-1", &deleted), VD_OK);
+	ck_assert_uint_eq(deleted, 0);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	vd_doc_free(b);
+	vd_doc_free(ce);
+	vd_index_close(w);
+}
+END_TEST
+
+START_TEST(postings_terms_and_values)
+{
+	vd_index_t *w = NULL;
+	vd_doc_t *a = profile_doc("a", "B"), *b = profile_doc("b", "B"), *c = profile_doc("c", "D");
+	int postings = 0, terms = 0, lapsed = 0;
+
+	ck_assert(vd_doc_set_value(c, VD_SLOT_NEXT_EXPIRY, "20250101"));
+	ck_assert_int_eq(vd_index_open_writer(dir, &w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qja", a, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qjb", b, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qjc", c, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	ck_assert_int_eq(vd_index_postings(w, "Klicence:B", count_cb, &postings), VD_OK);
+	ck_assert_int_eq(postings, 2);
+	ck_assert_int_eq(vd_index_terms(w, "Klicence:", count_term_cb, &terms), VD_OK);
+	ck_assert_int_eq(terms, 2);
+	ck_assert_int_eq(
+	    vd_index_value_at_most(w, "Tj", VD_SLOT_NEXT_EXPIRY, "20260101", count_cb, &lapsed),
+	    VD_OK);
+	ck_assert_int_eq(lapsed, 1);
+	vd_doc_free(a);
+	vd_doc_free(b);
+	vd_doc_free(c);
+	vd_index_close(w);
+}
+END_TEST
+
+START_TEST(second_writer_is_locked_out)
+{
+	vd_index_t *w = NULL, *second = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(vd_index_open_writer(dir, &w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_open_writer(dir, &second, &error), VD_ERR_LOCKED);
+	ck_assert_ptr_null(second);
+	ck_assert_ptr_nonnull(error);
+	free(error);
+	vd_index_close(w);
+}
+END_TEST
+
+START_TEST(missing_database_is_an_error_not_a_throw)
+{
+	vd_index_t *r = NULL;
+	char *error = NULL;
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/nothing-here", dir);
+	ck_assert_int_ne(vd_index_open_reader(path, &r, &error), VD_OK);
+	ck_assert_ptr_null(r);
+	ck_assert_ptr_nonnull(error);
+	free(error);
+}
+END_TEST
+
+static Suite *
+index_suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *tc = tcase_create("xapian");
+
+	tcase_add_checked_fixture(tc, make_dir, remove_dir);
+	tcase_add_test(tc, commit_makes_writes_visible);
+	tcase_add_test(tc, replace_keeps_docid_and_delete_reports_it);
+	tcase_add_test(tc, postings_terms_and_values);
+	tcase_add_test(tc, second_writer_is_locked_out);
+	tcase_add_test(tc, missing_database_is_an_error_not_a_throw);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(index_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
