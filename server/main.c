@@ -1,6 +1,7 @@
 /* vaardigd: options, configuration, signals and the event loop. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "expiry.h"
 #include "http.h"
+#include "import.h"
 #include "log.h"
 #include "server.h"
 
@@ -21,12 +23,15 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "Usage: vaardigd --config FILE\n"
+	             "       vaardigd --import FILE --config FILE\n"
 	             "       vaardigd --check-config FILE\n"
 	             "\n"
 	             "Serves the vaardig skills-matching API (see README.md).\n"
 	             "\n"
 	             "  -c, --config FILE        run with this configuration (JSON)\n"
 	             "      --check-config FILE  report every problem in FILE and exit\n"
+	             "      --import FILE        load NDJSON profiles (- for stdin) into the\n"
+	             "                           config's data_dir while no vaardigd runs on it\n"
 	             "  -h, --help               show this help\n"
 	             "  -V, --version            show the version\n");
 }
@@ -90,6 +95,52 @@ load_reference_data(vd_server_t *srv)
 		return -1;
 	}
 	return 0;
+}
+
+/* Offline bulk load: the answer of POST /v1/imports on stdout, progress on
+ * a terminal's stderr. */
+static int
+import(const char *config_path, const char *file)
+{
+	vd_server_t srv = {0};
+	json_t *problems = json_array();
+	vd_import_report_t report;
+	FILE *in = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char *error = NULL;
+	int rc = 1;
+
+	srv.config = vd_config_load(config_path, problems);
+	for (size_t i = 0; i < json_array_size(problems); i++)
+		vd_log_error("%s: %s", config_path, json_string_value(json_array_get(problems, i)));
+	json_decref(problems);
+	if (!in)
+		vd_log_error("cannot read %s: %s", file, strerror(errno));
+	if (!srv.config || !in || load_reference_data(&srv) != 0)
+		goto out;
+	if (vd_import_file(srv.tax, srv.places, srv.config->data_dir, in,
+	                   isatty(STDERR_FILENO) ? stderr : NULL, &report, &error) != 0) {
+		vd_log_error("import stopped: %s", error ? error : "cannot open the store");
+	} else {
+		json_t *answer =
+		    json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "kind", "jobseekers", "lines",
+		              (json_int_t)report.lines, "created", (json_int_t)report.created,
+		              "replaced", (json_int_t)report.replaced, "failed",
+		              (json_int_t)report.failed, "errors", report.errors);
+		report.errors = NULL;
+		json_dumpf(answer, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(answer);
+		rc = report.failed ? 3 : 0;
+	}
+	json_decref(report.errors);
+out:
+	free(error);
+	if (in && in != stdin)
+		fclose(in);
+	vd_places_free(srv.places);
+	vd_taxonomy_free(srv.tax);
+	vd_config_free(srv.config);
+	return rc;
 }
 
 static int
@@ -169,11 +220,12 @@ main(int argc, char **argv)
 	static const struct option options[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"check-config", required_argument, NULL, 'k'},
+	    {"import", required_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config = NULL;
+	const char *config = NULL, *import_file = NULL;
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -184,6 +236,9 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			return check_config(optarg);
+		case 'i':
+			import_file = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -199,5 +254,5 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return serve(config);
+	return import_file ? import(config, import_file) : serve(config);
 }

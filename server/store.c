@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -333,6 +335,22 @@ check_data_dir(const char *data_dir, char **error)
 	return VD_OK;
 }
 
+static vd_status_t
+sync_path(const char *path, char **error)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		if (asprintf(error, "data_dir %s: %s", path, strerror(errno)) < 0)
+			*error = NULL;
+		if (fd >= 0)
+			close(fd);
+		return VD_ERR_IO;
+	}
+	close(fd);
+	return VD_OK;
+}
+
 vd_status_t
 vd_store_open(struct event_base *base, const char *data_dir, vd_store_t **out, char **error)
 {
@@ -367,6 +385,10 @@ vd_store_open(struct event_base *base, const char *data_dir, vd_store_t **out, c
 			*error = NULL;
 		goto out_free_store;
 	}
+	/* The first open creates data_dir/index: make that entry durable too. */
+	status = sync_path(data_dir, error);
+	if (status != VD_OK)
+		goto out_free_store;
 	status = vd_index_open_reader(dir, &store->reader, &xerr);
 	if (status != VD_OK) {
 		if (asprintf(error, "cannot read the database in %s: %s", dir, xerr ? xerr : "") <
