@@ -39,6 +39,11 @@ json_t *vd_query_parse_text(const vd_taxonomy_t *tax, const vd_places_t *places,
 json_t *vd_query_normalise(const vd_taxonomy_t *tax, const vd_places_t *places, const json_t *body,
                            int max_count, json_t *errors);
 
+/* Up to max municipality names like name (vd_places_suggest), or when none is
+ * alike the largest municipalities; borrowed. Never 0 when max > 0. */
+size_t vd_query_suggest_places(const vd_places_t *places, const char *name, const char **out,
+                               size_t max);
+
 /* Shared by query.c and search_request.c: appends {"pointer", "detail"} to
  * errors; "word" when word is not NULL; "suggestions" (the n borrowed strings)
  * when suggestions is not NULL, and then the detail ends in "(did you mean: a, b)". */
