@@ -1,0 +1,251 @@
+/* What a canonical profile holds on a given day, and its index document.
+ *
+ * Something valid_until D is held through the end of D: held while
+ * today <= D, lapsed from D + 1. The document keeps the first such D + 1 in
+ * VD_SLOT_NEXT_EXPIRY so that a daily timer can re-index exactly the
+ * profiles whose held terms changed.
+ *
+ * Language terms use CEFR levels only: Dutch 1F..4F are indexed as the CEFR
+ * level they compare to (A2, B1, B2, C1). A requirement written as
+ * language:nl:2F must therefore be normalised to language:nl:B1 by the
+ * query layer before it is looked up. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dates.h"
+#include "profile.h"
+
+static const char *const cefr_levels[] = {"A1", "A2", "B1", "B2", "C1", "C2"};
+
+struct held {
+	json_t *terms; /* new array being filled */
+	int today;
+	int next_expiry; /* 0 while nothing held has an end date */
+	bool oom;
+};
+
+static void
+add_term(struct held *h, json_t *term)
+{
+	if (!term || json_array_append_new(h->terms, term))
+		h->oom = true;
+}
+
+/* True when the optional date member key of item has not passed today.
+ * A held item with an end date moves next_expiry to the day after it. A
+ * date that does not parse (never in a canonical profile) counts as lapsed. */
+static bool
+held_until(struct held *h, const json_t *item, const char *key)
+{
+	const json_t *v = json_object_get(item, key);
+	int until, lapses;
+
+	if (!v)
+		return true;
+	if (!json_is_string(v) || !vd_date_parse(json_string_value(v), &until) || until < h->today)
+		return false;
+	lapses = vd_date_next(until);
+	if (!h->next_expiry || lapses < h->next_expiry)
+		h->next_expiry = lapses;
+	return true;
+}
+
+/* licence:X while the licence is valid; code95:X while both the licence and
+ * its code 95 are. Without code95_until the licence has no code 95. */
+static void
+add_licences(struct held *h, const json_t *licences)
+{
+	const json_t *item;
+	const char *category;
+	size_t i;
+
+	json_array_foreach(licences, i, item)
+	{
+		category = json_string_value(json_object_get(item, "category"));
+		if (!category || !held_until(h, item, "valid_until"))
+			continue;
+		add_term(h, json_sprintf("licence:%s", category));
+		if (json_object_get(item, "code95_until") && held_until(h, item, "code95_until"))
+			add_term(h, json_sprintf("code95:%s", category));
+	}
+}
+
+/* language:CODE for any level, and language:CODE:L for every CEFR level L up
+ * to the one held, so that a higher level meets a lower requirement. */
+static void
+add_languages(struct held *h, const json_t *languages)
+{
+	const json_t *item;
+	const char *code;
+	size_t i;
+	int rank;
+
+	json_array_foreach(languages, i, item)
+	{
+		code = json_string_value(json_object_get(item, "code"));
+		rank = vd_level_rank(json_string_value(json_object_get(item, "level")));
+		if (!code || rank == 0)
+			continue;
+		add_term(h, json_sprintf("language:%s", code));
+		for (int r = 0; r < rank; r++)
+			add_term(h, json_sprintf("language:%s:%s", code, cefr_levels[r]));
+	}
+}
+
+static void
+add_certificates(struct held *h, const json_t *certificates)
+{
+	const json_t *item;
+	const char *code;
+	size_t i;
+
+	json_array_foreach(certificates, i, item)
+	{
+		code = json_string_value(json_object_get(item, "code"));
+		if (code && held_until(h, item, "valid_until"))
+			add_term(h, json_sprintf("certificate:%s", code));
+	}
+}
+
+static void
+add_skills(struct held *h, const json_t *skills)
+{
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach(skills, i, item) if (json_is_string(item))
+	    add_term(h, json_sprintf("skill:%s", json_string_value(item)));
+}
+
+static void
+add_experience(struct held *h, const json_t *experience)
+{
+	const json_t *item;
+	const char *occupation;
+	size_t i;
+
+	json_array_foreach(experience, i, item)
+	{
+		occupation = json_string_value(json_object_get(item, "occupation"));
+		if (occupation)
+			add_term(h, json_sprintf("experience:%s", occupation));
+	}
+}
+
+json_t *
+vd_profile_held(const json_t *canonical, int today, int *next_expiry)
+{
+	struct held h = {json_array(), today, 0, false};
+
+	*next_expiry = 0;
+	if (!h.terms)
+		return NULL;
+	add_licences(&h, json_object_get(canonical, "licences"));
+	add_languages(&h, json_object_get(canonical, "languages"));
+	add_certificates(&h, json_object_get(canonical, "certificates"));
+	add_skills(&h, json_object_get(canonical, "skills"));
+	add_experience(&h, json_object_get(canonical, "experience"));
+	if (h.oom) {
+		json_decref(h.terms);
+		return NULL;
+	}
+	*next_expiry = h.next_expiry;
+	return h.terms;
+}
+
+static bool
+add_prefixed(vd_doc_t *doc, const char *prefix, const char *text)
+{
+	char *term = NULL;
+	bool ok;
+
+	if (asprintf(&term, "%s%s", prefix, text) < 0)
+		return false;
+	ok = vd_doc_add_term(doc, term);
+	free(term);
+	return ok;
+}
+
+static bool
+set_date_value(vd_doc_t *doc, unsigned slot, int date)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%08d", date);
+	return vd_doc_set_value(doc, slot, text);
+}
+
+/* Location, municipality, hours and availability values, and the
+ * municipality term. The person's own location wins over the municipality's. */
+static bool
+add_place_and_numbers(const vd_places_t *places, const json_t *canonical, vd_doc_t *doc)
+{
+	const json_t *location = json_object_get(canonical, "location");
+	const json_t *hours = json_object_get(canonical, "hours_per_week");
+	const char *name = json_string_value(json_object_get(canonical, "municipality"));
+	const char *from = json_string_value(json_object_get(canonical, "available_from"));
+	const vd_municipality_t *m = name ? vd_places_lookup(places, name) : NULL;
+	char text[64];
+	int date;
+
+	if (m && (!add_prefixed(doc, "Kmunicipality:", m->code) ||
+	          !vd_doc_set_value(doc, VD_SLOT_MUNICIPALITY, m->code)))
+		return false;
+	text[0] = '\0';
+	if (location)
+		snprintf(text, sizeof(text), "%.5f,%.5f",
+		         json_number_value(json_object_get(location, "lat")),
+		         json_number_value(json_object_get(location, "lon")));
+	else if (m)
+		snprintf(text, sizeof(text), "%.5f,%.5f", m->lat, m->lon);
+	if (text[0] && !vd_doc_set_value(doc, VD_SLOT_LOCATION, text))
+		return false;
+	if (hours) {
+		snprintf(text, sizeof(text), "%g", json_number_value(hours));
+		if (!vd_doc_set_value(doc, VD_SLOT_HOURS, text))
+			return false;
+	}
+	if (from && vd_date_parse(from, &date) && !set_date_value(doc, VD_SLOT_AVAILABLE, date))
+		return false;
+	return true;
+}
+
+bool
+vd_profile_to_doc(const vd_places_t *places, const json_t *canonical, int today, vd_doc_t *doc)
+{
+	const char *id = json_string_value(json_object_get(canonical, "id"));
+	json_t *held = NULL, *term;
+	char *data = NULL;
+	int next_expiry;
+	size_t i;
+	bool ok = false;
+
+	if (!id)
+		return false;
+	held = vd_profile_held(canonical, today, &next_expiry);
+	if (!held)
+		goto out;
+	if (!add_prefixed(doc, "Qj", id) || !vd_doc_add_term(doc, "Tj"))
+		goto out_free_held;
+	json_array_foreach(
+	    held, i, term) if (!add_prefixed(doc, "K", json_string_value(term))) goto out_free_held;
+	if (!add_place_and_numbers(places, canonical, doc))
+		goto out_free_held;
+	if (next_expiry && !set_date_value(doc, VD_SLOT_NEXT_EXPIRY, next_expiry))
+		goto out_free_held;
+	/* 15 significant digits: 51.92 reads back as 51.92, not 51.920000000000002. */
+	data = json_dumps(canonical, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	if (!data || !vd_doc_set_data(doc, data, strlen(data)))
+		goto out_free_data;
+	ok = true;
+
+out_free_data:
+	free(data);
+out_free_held:
+	json_decref(held);
+out:
+	return ok;
+}
