@@ -79,8 +79,7 @@ vd_api_jobseeker_put(vd_call_t *call)
 	if (!vd_check_id(call) || !vd_json_body(call, NULL, &body))
 		return;
 	vd_jobseeker_term(call->param[0], term);
-	current = vd_current_doc(call->srv, term);
-	if (vd_if_match_holds(call, current))
+	if (vd_current_doc(call, term, &current) && vd_if_match_holds(call, current))
 		store_profile(call, term, body, current ? 200 : 201);
 	free(current);
 	json_decref(body);
@@ -96,7 +95,8 @@ vd_api_jobseeker_patch(vd_call_t *call)
 	if (!vd_check_id(call) || !vd_json_body(call, "application/merge-patch+json", &patch))
 		return;
 	vd_jobseeker_term(call->param[0], term);
-	current = vd_current_doc(call->srv, term);
+	if (!vd_current_doc(call, term, &current))
+		goto out;
 	if (!current) {
 		vd_reply_not_found(call->req, "jobseeker");
 		goto out;
@@ -126,7 +126,8 @@ vd_api_jobseeker_delete(vd_call_t *call)
 	if (!vd_check_id(call))
 		return;
 	vd_jobseeker_term(call->param[0], term);
-	current = vd_current_doc(call->srv, term);
+	if (!vd_current_doc(call, term, &current))
+		return;
 	if (!current)
 		vd_reply_not_found(call->req, "jobseeker");
 	else if (vd_if_match_holds(call, current))

@@ -81,7 +81,8 @@ vd_api_vacancy_put(vd_call_t *call)
 	if (!vd_json_body(call, NULL, &body))
 		return;
 	vacancy_term(call->param[0], term);
-	current = vd_current_doc(call->srv, term);
+	if (!vd_current_doc(call, term, &current))
+		goto out;
 	stored = current ? json_loads(current, 0, NULL) : NULL;
 	if (stored && strcmp(json_string_value(json_object_get(stored, "source")), "manual") != 0) {
 		vd_reply_problem(call->req, 409,
@@ -122,7 +123,8 @@ vd_api_vacancy_delete(vd_call_t *call)
 	if (!vd_check_id(call))
 		return;
 	vacancy_term(call->param[0], term);
-	current = vd_current_doc(call->srv, term);
+	if (!vd_current_doc(call, term, &current))
+		return;
 	if (!current)
 		vd_reply_not_found(call->req, "vacancy");
 	else if (vd_if_match_holds(call, current))

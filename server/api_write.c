@@ -44,17 +44,23 @@ vd_check_id(vd_call_t *call)
 
 /* The newest state of a profile: a write in flight wins over the committed
  * one. Returns a new malloc'd JSON text, or NULL when there is none. */
-char *
-vd_current_doc(vd_server_t *srv, const char *term)
+bool
+vd_current_doc(vd_call_t *call, const char *term, char **out)
 {
+	vd_index_t *reader = vd_store_reader(call->srv->store);
 	const char *pending;
-	char *data = NULL;
+	vd_status_t status;
 
-	if (vd_store_pending(srv->store, term, &pending))
-		return pending ? strdup(pending) : NULL;
-	if (vd_index_get(vd_store_reader(srv->store), term, &data, NULL, NULL) != VD_OK)
-		return NULL;
-	return data;
+	*out = NULL;
+	if (vd_store_pending(call->srv->store, term, &pending)) {
+		*out = pending ? strdup(pending) : NULL;
+		return true;
+	}
+	status = vd_index_get(reader, term, out, NULL, NULL);
+	if (status == VD_OK || status == VD_ERR_NOT_FOUND)
+		return true;
+	vd_reply_problem(call->req, 503, vd_index_last_error(reader), NULL);
+	return false;
 }
 
 /* Honours If-Match against the current state; replies 412 and returns false

@@ -13,8 +13,9 @@ bool vd_check_id(vd_call_t *call);
 void vd_etag(const char *data, char *tag);
 
 /* The newest state of a document: a write in flight wins over the committed
- * one. Returns a new malloc'd JSON text, or NULL when there is none. */
-char *vd_current_doc(vd_server_t *srv, const char *term);
+ * one. *out is a new malloc'd JSON text, or NULL when there is none. Replies
+ * 503 and returns false when the store cannot be read. */
+bool vd_current_doc(vd_call_t *call, const char *term, char **out);
 
 /* Honours If-Match against current (may be NULL); replies 412 and returns
  * false when it does not hold. */

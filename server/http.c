@@ -169,10 +169,6 @@ vd_json_body(vd_call_t *call, const char *media_type, json_t **out)
 		vd_reply_problem(call->req, 415, detail, NULL);
 		return false;
 	}
-	if (len > call->srv->config->limits.max_body_bytes) {
-		vd_reply_problem(call->req, 413, "the request body is larger than the limit", NULL);
-		return false;
-	}
 	/* NULs are let through the parser so that validation can name the field. */
 	body = json_loadb((const char *)evbuffer_pullup(buf, -1), len,
 	                  JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
@@ -317,10 +313,6 @@ dispatch(struct evhttp_request *req, void *arg)
 	vd_call_t call = {.req = req, .srv = srv};
 
 	TAILQ_INIT(&call.query);
-	if (evhttp_request_get_response_code(req) == 413) {
-		vd_reply_problem(req, 413, "the request body is larger than the limit", NULL);
-		return;
-	}
 	if (framing_ambiguous(req)) {
 		vd_reply_problem(
 		    req, 400,
@@ -372,6 +364,9 @@ vd_http_setup(vd_server_t *srv)
 
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_POST |
 	                                          EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
+	/* evhttp refuses a larger body itself, as soon as it sees its
+	 * Content-Length, with its own text/html 413 page: libevent 2.1 has no
+	 * hook to answer that with problem+json (2.2's evhttp_set_errorcb). */
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)limits->max_body_bytes);
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)limits->max_header_bytes);
 	evhttp_set_timeout(srv->http, limits->request_timeout_s);

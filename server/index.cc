@@ -78,6 +78,24 @@ from_xapian(vd_index_t *index, const Xapian::Error &e)
 		return VD_ERR_XAPIAN;                                                              \
 	}
 
+// Readers see one revision; when the writer has committed twice since,
+// Xapian discards it and throws DatabaseModifiedError. Reopen and read again:
+// a newer committed revision is as good an answer.
+template <typename Read>
+static vd_status_t
+read_retrying(vd_index_t *index, Read read)
+{
+	for (int attempt = 0;; attempt++) {
+		try {
+			return read();
+		} catch (const Xapian::DatabaseModifiedError &e) {
+			if (attempt == 10)
+				return from_xapian(index, e);
+			index->db->reopen();
+		}
+	}
+}
+
 static vd_status_t
 open_index(const char *dir, bool writable, vd_index_t **out, char **error)
 {
@@ -260,21 +278,24 @@ vd_index_get(vd_index_t *index, const char *unique_term, char **data, size_t *le
              vd_docid_t *docid)
 {
 	VD_TRY
-	Xapian::PostingIterator it = index->db->postlist_begin(unique_term);
-	if (it == index->db->postlist_end(unique_term))
-		return VD_ERR_NOT_FOUND;
-	Xapian::docid id = *it;
-	if (docid)
-		*docid = id;
-	if (data) {
-		std::string d = index->db->get_document(id, Xapian::DOC_ASSUME_VALID).get_data();
-		*data = dup_cstr(d);
-		if (!*data)
-			return VD_ERR_NOMEM;
-		if (len)
-			*len = d.size();
-	}
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		Xapian::PostingIterator it = index->db->postlist_begin(unique_term);
+		if (it == index->db->postlist_end(unique_term))
+			return VD_ERR_NOT_FOUND;
+		Xapian::docid id = *it;
+		if (docid)
+			*docid = id;
+		if (data) {
+			std::string d =
+			    index->db->get_document(id, Xapian::DOC_ASSUME_VALID).get_data();
+			*data = dup_cstr(d);
+			if (!*data)
+				return VD_ERR_NOMEM;
+			if (len)
+				*len = d.size();
+		}
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
@@ -282,13 +303,15 @@ extern "C" vd_status_t
 vd_index_get_by_docid(vd_index_t *index, vd_docid_t docid, char **data, size_t *len)
 {
 	VD_TRY
-	std::string d = index->db->get_document(docid).get_data();
-	*data = dup_cstr(d);
-	if (!*data)
-		return VD_ERR_NOMEM;
-	if (len)
-		*len = d.size();
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		std::string d = index->db->get_document(docid).get_data();
+		*data = dup_cstr(d);
+		if (!*data)
+			return VD_ERR_NOMEM;
+		if (len)
+			*len = d.size();
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
@@ -296,30 +319,46 @@ extern "C" vd_status_t
 vd_index_term_count(vd_index_t *index, const char *term, unsigned *count)
 {
 	VD_TRY
-	*count = index->db->get_termfreq(term);
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		*count = index->db->get_termfreq(term);
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
 extern "C" vd_status_t
 vd_index_postings(vd_index_t *index, const char *term, vd_docid_cb cb, void *arg)
 {
+	Xapian::docid last = 0; // a retry resumes after what was delivered
 	VD_TRY
-	for (Xapian::PostingIterator it = index->db->postlist_begin(term);
-	     it != index->db->postlist_end(term); ++it)
-		cb(*it, arg);
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		for (Xapian::PostingIterator it = index->db->postlist_begin(term);
+		     it != index->db->postlist_end(term); ++it) {
+			if (*it <= last)
+				continue;
+			last = *it;
+			cb(last, arg);
+		}
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
 extern "C" vd_status_t
 vd_index_terms(vd_index_t *index, const char *prefix, vd_term_cb cb, void *arg)
 {
+	std::string last; // a retry resumes after what was delivered
 	VD_TRY
-	for (Xapian::TermIterator it = index->db->allterms_begin(prefix);
-	     it != index->db->allterms_end(prefix); ++it)
-		cb((*it).c_str(), arg);
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		for (Xapian::TermIterator it = index->db->allterms_begin(prefix);
+		     it != index->db->allterms_end(prefix); ++it) {
+			if (!last.empty() && *it <= last)
+				continue;
+			last = *it;
+			cb(last.c_str(), arg);
+		}
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
@@ -327,20 +366,25 @@ extern "C" vd_status_t
 vd_index_value_at_most(vd_index_t *index, const char *type_term, unsigned slot, const char *max,
                        vd_docid_cb cb, void *arg)
 {
+	Xapian::docid last = 0;
 	VD_TRY
-	Xapian::Enquire enquire(*index->db);
-	Xapian::Query query(Xapian::Query::OP_FILTER, Xapian::Query(type_term),
-	                    Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, max));
-	enquire.set_query(query);
-	enquire.set_weighting_scheme(Xapian::BoolWeight());
-	enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-	Xapian::MSet mset = enquire.get_mset(0, index->db->get_doccount());
-	for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-		// OP_VALUE_LE also matches an empty value; skip those.
-		if (!it.get_document().get_value(slot).empty())
-			cb(*it, arg);
-	}
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		Xapian::Enquire enquire(*index->db);
+		Xapian::Query query(Xapian::Query::OP_FILTER, Xapian::Query(type_term),
+		                    Xapian::Query(Xapian::Query::OP_VALUE_LE, slot, max));
+		enquire.set_query(query);
+		enquire.set_weighting_scheme(Xapian::BoolWeight());
+		enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+		Xapian::MSet mset = enquire.get_mset(0, index->db->get_doccount());
+		for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
+			// OP_VALUE_LE also matches an empty value; skip those.
+			if (*it <= last || it.get_document().get_value(slot).empty())
+				continue;
+			last = *it;
+			cb(last, arg);
+		}
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
@@ -348,21 +392,29 @@ extern "C" vd_status_t
 vd_index_value(vd_index_t *index, vd_docid_t docid, unsigned slot, char **value)
 {
 	VD_TRY
-	std::string v = index->db->get_document(docid).get_value(slot);
-	*value = dup_cstr(v);
-	return *value ? VD_OK : VD_ERR_NOMEM;
+	return read_retrying(index, [&]() -> vd_status_t {
+		std::string v = index->db->get_document(docid).get_value(slot);
+		*value = dup_cstr(v);
+		return *value ? VD_OK : VD_ERR_NOMEM;
+	});
 	VD_CATCH(index)
 }
 
 extern "C" vd_status_t
 vd_index_values(vd_index_t *index, unsigned slot, vd_value_cb cb, void *arg)
 {
+	Xapian::docid last = 0; // a retry resumes after what was delivered
 	VD_TRY
-	for (Xapian::ValueIterator it = index->db->valuestream_begin(slot);
-	     it != index->db->valuestream_end(slot); ++it) {
-		const std::string v = *it;
-		cb(it.get_docid(), v.c_str(), v.size(), arg);
-	}
-	return VD_OK;
+	return read_retrying(index, [&]() -> vd_status_t {
+		for (Xapian::ValueIterator it = index->db->valuestream_begin(slot);
+		     it != index->db->valuestream_end(slot); ++it) {
+			if (it.get_docid() <= last)
+				continue;
+			last = it.get_docid();
+			const std::string v = *it;
+			cb(last, v.c_str(), v.size(), arg);
+		}
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }

@@ -57,9 +57,13 @@ vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, in
 	size_t i;
 	json_t *term;
 	int next_expiry, rc = -1;
+	vd_status_t status;
 
 	*out = NULL;
-	if (vd_index_get_by_docid(reader, docid, &data, NULL) != VD_OK)
+	status = vd_index_get_by_docid(reader, docid, &data, NULL);
+	if (status == VD_ERR_NOT_FOUND)
+		rc = 0; /* deleted since the matcher last heard: not a candidate */
+	if (status != VD_OK)
 		goto out;
 	profile = json_loads(data, JSON_ALLOW_NUL, NULL);
 	held = profile ? vd_profile_held(profile, today, &next_expiry) : NULL;
