@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include <roaring/roaring.h>
 
+#include "dates.h"
 #include "match_internal.h"
 #include "profile.h"
 
@@ -26,6 +28,15 @@ struct vd_matcher {
 	roaring_bitmap_t *jobseekers;
 	facts_t *facts;
 	size_t n_facts;
+	/* Per municipality index: its residents (borrowed from the term
+	 * bitmaps) and the farthest of their own locations from its point, so
+	 * a radius can take or leave whole municipalities at once. */
+	roaring_bitmap_t **residents;
+	float *radius;
+	roaring_bitmap_t *loose; /* a location but no municipality */
+	/* Availability on avail_day: disjoint sets of weight 1, 0.5 and 0. */
+	int avail_day, avail_soon;
+	roaring_bitmap_t *avail[3];
 };
 
 static unsigned
@@ -69,6 +80,11 @@ get_term(vd_matcher_t *m, const char *term)
 	h = hash(term);
 	t->next = m->buckets[h];
 	m->buckets[h] = t;
+	if (strncmp(term, "municipality:", 13) == 0) {
+		const vd_municipality_t *muni = vd_places_lookup(m->places, term + 13);
+		if (muni)
+			m->residents[muni->index] = t->docs;
+	}
 	return t;
 }
 
@@ -117,6 +133,85 @@ set_fact(vd_matcher_t *m, vd_docid_t docid, unsigned slot, const char *value)
 	default:
 		break;
 	}
+}
+
+/* Widens the radius of docid's municipality to cover its own location. */
+static void
+widen_radius(vd_matcher_t *m, vd_docid_t docid)
+{
+	const facts_t *f = docid < m->n_facts ? &m->facts[docid] : NULL;
+	const vd_municipality_t *muni;
+	float d;
+
+	if (!f || isnan(f->lat))
+		return;
+	if (f->municipality == NO_MUNICIPALITY) {
+		roaring_bitmap_add(m->loose, docid);
+		return;
+	}
+	muni = vd_places_at(m->places, f->municipality);
+	d = (float)vd_distance_km(muni->lat, muni->lon, f->lat, f->lon);
+	/* Rounding must never shrink the radius below a true distance. */
+	if (d + 0.001f > m->radius[f->municipality])
+		m->radius[f->municipality] = d + 0.001f;
+}
+
+/* 0: available now; 1: unknown, or within VD_SOON_DAYS; 2: later. */
+static int
+availability_class(int32_t available, int today, int soon)
+{
+	if (available == 0)
+		return 1;
+	if (available <= today)
+		return 0;
+	return available <= soon ? 1 : 2;
+}
+
+static void
+classify(vd_matcher_t *m, vd_docid_t docid)
+{
+	const facts_t *f = docid < m->n_facts ? &m->facts[docid] : NULL;
+	int c = availability_class(f ? f->available : 0, m->avail_day, m->avail_soon);
+	roaring_bitmap_add(m->avail[c], docid);
+}
+
+static bool
+classify_cb(uint32_t docid, void *arg)
+{
+	classify(arg, docid);
+	return true;
+}
+
+const roaring_bitmap_t *const *
+vd_matcher_availability(vd_matcher_t *m, int today)
+{
+	if (m->avail_day != today) {
+		for (int i = 0; i < 3; i++) {
+			/* This CRoaring's free does not accept NULL. */
+			if (m->avail[i])
+				roaring_bitmap_free(m->avail[i]);
+			m->avail[i] = roaring_bitmap_create();
+		}
+		m->avail_day = today;
+		m->avail_soon = today;
+		for (int i = 0; i < VD_SOON_DAYS; i++)
+			m->avail_soon = vd_date_next(m->avail_soon);
+		roaring_iterate(m->jobseekers, classify_cb, m);
+	}
+	return (const roaring_bitmap_t *const *)m->avail;
+}
+
+const roaring_bitmap_t *
+vd_matcher_residents(const vd_matcher_t *m, unsigned municipality, float *radius)
+{
+	*radius = m->radius[municipality];
+	return m->residents[municipality];
+}
+
+const roaring_bitmap_t *
+vd_matcher_loose(const vd_matcher_t *m)
+{
+	return m->loose;
 }
 
 /* ---- building from the store ---- */
@@ -169,9 +264,14 @@ vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **o
 
 	*out = NULL;
 	*error = NULL;
-	if (!m || !(m->jobseekers = roaring_bitmap_create()))
+	if (!m || !(m->jobseekers = roaring_bitmap_create()) ||
+	    !(m->loose = roaring_bitmap_create()))
 		goto fail;
 	m->places = places;
+	m->residents = calloc(vd_places_count(places), sizeof(*m->residents));
+	m->radius = calloc(vd_places_count(places), sizeof(*m->radius));
+	if (!m->residents || !m->radius)
+		goto fail;
 	ctx.target = m->jobseekers;
 	status = vd_index_postings(reader, "Tj", add_posting, &ctx);
 	if (status == VD_OK)
@@ -182,6 +282,8 @@ vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **o
 	}
 	if (status == VD_OK && ctx.failed)
 		status = VD_ERR_NOMEM;
+	for (vd_docid_t d = 1; status == VD_OK && d < m->n_facts; d++)
+		widen_radius(m, d);
 	if (status != VD_OK)
 		goto fail;
 	*out = m;
@@ -207,6 +309,13 @@ vd_matcher_free(vd_matcher_t *m)
 	}
 	if (m->jobseekers)
 		roaring_bitmap_free(m->jobseekers);
+	if (m->loose)
+		roaring_bitmap_free(m->loose);
+	for (int i = 0; i < 3; i++)
+		if (m->avail[i])
+			roaring_bitmap_free(m->avail[i]);
+	free(m->residents);
+	free(m->radius);
 	free(m->facts);
 	free(m);
 }
@@ -246,6 +355,10 @@ forget(vd_matcher_t *m, vd_docid_t docid)
 		for (term_bitmap_t *t = m->buckets[b]; t; t = t->next)
 			roaring_bitmap_remove(t->docs, docid);
 	roaring_bitmap_remove(m->jobseekers, docid);
+	roaring_bitmap_remove(m->loose, docid);
+	for (int i = 0; i < 3; i++)
+		if (m->avail[i])
+			roaring_bitmap_remove(m->avail[i], docid);
 	if (docid < m->n_facts)
 		m->facts[docid] = (facts_t){NAN, NAN, 0, 0, NO_MUNICIPALITY};
 }
@@ -268,6 +381,9 @@ learn(vd_matcher_t *m, vd_docid_t docid, const vd_doc_t *doc)
 		if (value)
 			set_fact(m, docid, slots[i], value);
 	}
+	widen_radius(m, docid);
+	if (m->avail_day)
+		classify(m, docid);
 }
 
 void

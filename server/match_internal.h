@@ -22,6 +22,21 @@ const facts_t *vd_matcher_facts(const vd_matcher_t *m, vd_docid_t docid);
 const roaring_bitmap_t *vd_matcher_term(const vd_matcher_t *m, const char *term);
 const roaring_bitmap_t *vd_matcher_jobseekers(const vd_matcher_t *m);
 
+/* Available within this many days still counts half. */
+#define VD_SOON_DAYS 30
+
+/* Jobseekers by availability on today: [0] available (weight 1), [1] unknown
+ * or within VD_SOON_DAYS (0.5), [2] later (0); disjoint. Rebuilt when the day
+ * changes, kept up to date by writes. Borrowed. */
+const roaring_bitmap_t *const *vd_matcher_availability(vd_matcher_t *m, int today);
+
+/* The residents of a municipality (by index; NULL when none) and the
+ * farthest distance of their own locations from its point. */
+const roaring_bitmap_t *vd_matcher_residents(const vd_matcher_t *m, unsigned municipality,
+                                             float *radius);
+/* Jobseekers with their own location but no municipality. */
+const roaring_bitmap_t *vd_matcher_loose(const vd_matcher_t *m);
+
 /* Reads docid's profile and says which competence met which requirement
  * group and which preferences it holds, as of today. Returns 1 and sets *out
  * to a new {"id", "score", "met", "preferred"[, "distance_km"]}; 0 when the

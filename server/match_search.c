@@ -1,5 +1,16 @@
-/* One search: filter with bitmaps, score the survivors, keep the best in a
- * bounded heap, explain the winners from their stored profiles. */
+/* One search, exact and fast at a million profiles.
+ *
+ * The hard requirements give a bitmap of candidates; a distance limit trims
+ * it a municipality at a time (only those straddling the circle are checked
+ * person by person). `total` is its cardinality.
+ *
+ * The score is a sum of discrete parts (preferences held, availability) and
+ * continuous ones (closeness, hours). Every combination of discrete parts is
+ * a tier, a bitmap computed by ANDs; tiers are visited best first, and the
+ * visit stops once the kept candidates beat anything a later tier could
+ * score. Without continuous parts a tier's candidates tie and rank by
+ * document id, so a tier is read only until the heap is full. The order is
+ * the same as scoring every candidate would give. */
 #include "config.h"
 
 #include <math.h>
@@ -15,6 +26,11 @@
 
 /* Closeness counts fully at 0 km and not at all from this distance on. */
 #define DISTANCE_SCALE_KM 50.0
+#define DISTANCE_WEIGHT   2.0
+#define HOURS_WEIGHT      1.0
+/* More preferences than this still count for the score of the explained
+ * results, but only the first ones split tiers (2^6 * 3 tiers at most). */
+#define MAX_TIER_PREFERENCES 6
 
 typedef struct candidate {
 	vd_docid_t docid;
@@ -23,24 +39,34 @@ typedef struct candidate {
 	double distance; /* km, NAN when no place was asked or none is known */
 } candidate_t;
 
-typedef struct preference {
-	const roaring_bitmap_t *docs; /* NULL: nobody holds it */
+/* One discrete part of the score: options are disjoint, best first. */
+typedef struct dimension {
+	const roaring_bitmap_t *docs[3];
+	bool negate[3]; /* the option is "not in docs[]" */
+	double weight[3];
+	int n;
+} dimension_t;
+
+typedef struct combo {
+	int choice[MAX_TIER_PREFERENCES + 1];
 	double weight;
-} preference_t;
+	int order; /* makes the sort stable */
+} combo_t;
 
 typedef struct search {
 	const vd_matcher_t *m;
-	int today;
 	const vd_municipality_t *ref; /* distance is measured from here */
 	double max_km;                /* hard filter when > 0 */
-	int in_municipality;          /* -1 when not asked */
-	double hours;                 /* wanted hours per week, 0 when not asked */
-	preference_t *prefs;
-	size_t n_prefs;
-	double max_score;
+	const roaring_bitmap_t *in_docs;
+	double hours; /* wanted hours per week, 0 when not asked */
+	dimension_t dims[MAX_TIER_PREFERENCES + 1];
+	int n_dims;
+	double max_score, continuous_max;
+	double tier_weight; /* discrete part of the tier being visited */
+	int in_tier;
+	bool tier_full;    /* set when a tier can stop early */
 	candidate_t *heap; /* worst kept candidate at the root */
 	size_t n_heap, count;
-	uint64_t total;
 } search_t;
 
 /* True when a ranks before b: tier, score, distance, then document id. */
@@ -59,6 +85,14 @@ better(const candidate_t *a, const candidate_t *b)
 }
 
 static void
+swap(candidate_t *a, candidate_t *b)
+{
+	candidate_t tmp = *a;
+	*a = *b;
+	*b = tmp;
+}
+
+static void
 sift_down(candidate_t *h, size_t n, size_t i)
 {
 	for (;;) {
@@ -69,9 +103,7 @@ sift_down(candidate_t *h, size_t n, size_t i)
 			worst = r;
 		if (worst == i)
 			return;
-		candidate_t tmp = h[i];
-		h[i] = h[worst];
-		h[worst] = tmp;
+		swap(&h[i], &h[worst]);
 		i = worst;
 	}
 }
@@ -79,48 +111,42 @@ sift_down(candidate_t *h, size_t n, size_t i)
 static void
 sift_up(candidate_t *h, size_t i)
 {
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (!better(&h[parent], &h[i]))
-			return;
-		candidate_t tmp = h[i];
-		h[i] = h[parent];
-		h[parent] = tmp;
-		i = parent;
+	while (i > 0 && better(&h[(i - 1) / 2], &h[i])) {
+		swap(&h[i], &h[(i - 1) / 2]);
+		i = (i - 1) / 2;
 	}
 }
 
-static void
+/* Offers c to the heap; false when it did not get in. */
+static bool
 keep(search_t *s, const candidate_t *c)
 {
-	if (s->count == 0)
-		return;
 	if (s->n_heap < s->count) {
 		s->heap[s->n_heap] = *c;
 		sift_up(s->heap, s->n_heap++);
-	} else if (better(c, &s->heap[0])) {
-		s->heap[0] = *c;
-		sift_down(s->heap, s->n_heap, 0);
+		return true;
 	}
-}
-
-static double
-availability_points(int32_t available, int today)
-{
-	if (available == 0)
-		return 0.5; /* unknown: neither rewarded nor punished fully */
-	if (available <= today)
-		return 1.0;
-	/* Within about a month still counts for something. */
-	return available <= today + 100 ? 0.5 : 0.0;
+	if (s->count == 0 || !better(c, &s->heap[0]))
+		return false;
+	s->heap[0] = *c;
+	sift_down(s->heap, s->n_heap, 0);
+	return true;
 }
 
 static double
 hours_points(float has, double wants)
 {
 	if (has <= 0)
-		return 0.5;
+		return 0.5; /* unknown: neither rewarded nor punished fully */
 	return has >= wants ? 1.0 : has / wants;
+}
+
+static double
+distance_to(const search_t *s, const facts_t *f)
+{
+	if (!s->ref || !f || isnan(f->lat))
+		return NAN;
+	return vd_distance_km(s->ref->lat, s->ref->lon, f->lat, f->lon);
 }
 
 static bool
@@ -128,26 +154,17 @@ visit(uint32_t docid, void *arg)
 {
 	search_t *s = arg;
 	const facts_t *f = vd_matcher_facts(s->m, docid);
-	candidate_t c = {.docid = docid, .distance = NAN};
-	double points = 0;
+	candidate_t c = {.docid = docid, .tier = s->in_tier, .distance = distance_to(s, f)};
+	double points = s->tier_weight;
 
-	if (s->ref && f && !isnan(f->lat))
-		c.distance = vd_distance_km(s->ref->lat, s->ref->lon, f->lat, f->lon);
-	if (s->max_km > 0 && (isnan(c.distance) || c.distance > s->max_km))
-		return true;
-	s->total++;
-	for (size_t i = 0; i < s->n_prefs; i++)
-		if (s->prefs[i].docs && roaring_bitmap_contains(s->prefs[i].docs, docid))
-			points += s->prefs[i].weight;
-	if (s->ref && !isnan(c.distance))
-		points += 2.0 * fmax(0.0, 1.0 - c.distance / DISTANCE_SCALE_KM);
-	points += availability_points(f ? f->available : 0, s->today);
+	if (!isnan(c.distance))
+		points += DISTANCE_WEIGHT * fmax(0.0, 1.0 - c.distance / DISTANCE_SCALE_KM);
 	if (s->hours > 0)
-		points += hours_points(f ? f->hours : 0, s->hours);
+		points += HOURS_WEIGHT * hours_points(f ? f->hours : 0, s->hours);
 	c.score = points / s->max_score;
-	c.tier = s->in_municipality >= 0 && f && f->municipality == s->in_municipality;
-	keep(s, &c);
-	return true;
+	/* Without continuous parts every later candidate of this tier ties
+	 * with a higher id: none of them can get in either. */
+	return keep(s, &c) || s->continuous_max > 0;
 }
 
 static double
@@ -183,6 +200,53 @@ filter(const vd_matcher_t *m, const json_t *require)
 	return result;
 }
 
+typedef struct radius_check {
+	const search_t *s;
+	roaring_bitmap_t *inside;
+} radius_check_t;
+
+static bool
+check_one(uint32_t docid, void *arg)
+{
+	radius_check_t *rc = arg;
+	double d = distance_to(rc->s, vd_matcher_facts(rc->s->m, docid));
+	if (!isnan(d) && d <= rc->s->max_km)
+		roaring_bitmap_add(rc->inside, docid);
+	return true;
+}
+
+/* Keeps the candidates within max_km of ref. A municipality whose every
+ * resident is inside (its point's distance plus its radius) or outside is
+ * taken or left whole; the rest are checked one by one. */
+static void
+limit_distance(const search_t *s, const vd_places_t *places, roaring_bitmap_t *candidates)
+{
+	roaring_bitmap_t *inside = roaring_bitmap_create();
+	roaring_bitmap_t *border = roaring_bitmap_copy(vd_matcher_loose(s->m));
+	radius_check_t rc = {s, inside};
+
+	for (size_t i = 0; i < vd_places_count(places); i++) {
+		const vd_municipality_t *muni = vd_places_at(places, i);
+		float radius;
+		const roaring_bitmap_t *residents =
+		    vd_matcher_residents(s->m, (unsigned)i, &radius);
+		double d;
+
+		if (!residents)
+			continue;
+		d = vd_distance_km(s->ref->lat, s->ref->lon, muni->lat, muni->lon);
+		if (d - radius > s->max_km)
+			continue;
+		roaring_bitmap_or_inplace(d + radius <= s->max_km ? inside : border, residents);
+	}
+	roaring_bitmap_and_inplace(border, candidates);
+	roaring_bitmap_andnot_inplace(border, inside);
+	roaring_iterate(border, check_one, &rc);
+	roaring_bitmap_and_inplace(candidates, inside);
+	roaring_bitmap_free(border);
+	roaring_bitmap_free(inside);
+}
+
 static const vd_municipality_t *
 place_of(const vd_places_t *places, const json_t *where)
 {
@@ -191,30 +255,94 @@ place_of(const vd_places_t *places, const json_t *where)
 }
 
 static void
-setup(search_t *s, const vd_matcher_t *m, const vd_places_t *places, const json_t *query)
+add_dimensions(search_t *s, vd_matcher_t *m, const json_t *prefer, int today)
 {
-	const json_t *near = json_object_get(query, "near");
-	const json_t *in = json_object_get(query, "in");
-	const json_t *prefer = json_object_get(query, "prefer");
-	const vd_municipality_t *in_place = place_of(places, in);
+	const roaring_bitmap_t *const *avail = vd_matcher_availability(m, today);
+	dimension_t *d = &s->dims[s->n_dims++];
 	size_t i;
 	json_t *term;
 
-	s->m = m;
-	s->ref = near ? place_of(places, near) : in_place;
-	s->max_km = near ? json_number_value(json_object_get(near, "km")) : 0;
-	s->in_municipality = in_place ? (int)in_place->index : -1;
-	s->hours = json_number_value(json_object_get(query, "hours_per_week"));
-	s->count = (size_t)json_integer_value(json_object_get(query, "count"));
-	s->heap = calloc(s->count ? s->count : 1, sizeof(*s->heap));
-	s->prefs = calloc(json_array_size(prefer) + 1, sizeof(*s->prefs));
-	s->max_score = 1.0 + (s->ref ? 2.0 : 0.0) + (s->hours > 0 ? 1.0 : 0.0);
+	/* Availability: now 1, unknown or soon 0.5, later 0. */
+	*d = (dimension_t){
+	    .docs = {avail[0], avail[1], avail[2]}, .weight = {1.0, 0.5, 0.0}, .n = 3};
+	s->max_score += 1.0;
 	json_array_foreach(prefer, i, term)
 	{
 		const char *t = json_string_value(term);
-		s->prefs[s->n_prefs].docs = vd_matcher_term(m, t);
-		s->prefs[s->n_prefs].weight = preference_weight(t);
-		s->max_score += s->prefs[s->n_prefs++].weight;
+		const roaring_bitmap_t *docs = vd_matcher_term(m, t);
+		double w = preference_weight(t);
+
+		s->max_score += w;
+		if (!docs)
+			continue; /* nobody holds it: it splits nothing */
+		if (s->n_dims > MAX_TIER_PREFERENCES) {
+			s->max_score -= w; /* beyond the tiers: not scored at all */
+			continue;
+		}
+		d = &s->dims[s->n_dims++];
+		*d = (dimension_t){
+		    .docs = {docs, docs}, .negate = {false, true}, .weight = {w, 0}, .n = 2};
+	}
+}
+
+static int
+by_weight(const void *a, const void *b)
+{
+	const combo_t *x = a, *y = b;
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* Every combination of options, best total weight first; returns how many. */
+static size_t
+make_combos(const search_t *s, combo_t **out)
+{
+	size_t n = 1;
+	combo_t *combos;
+
+	for (int d = 0; d < s->n_dims; d++)
+		n *= (size_t)s->dims[d].n;
+	combos = calloc(n, sizeof(*combos));
+	if (!combos)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t rest = i;
+		combos[i].order = (int)i;
+		for (int d = 0; d < s->n_dims; d++) {
+			combos[i].choice[d] = (int)(rest % (size_t)s->dims[d].n);
+			rest /= (size_t)s->dims[d].n;
+			combos[i].weight += s->dims[d].weight[combos[i].choice[d]];
+		}
+	}
+	qsort(combos, n, sizeof(*combos), by_weight);
+	*out = combos;
+	return n;
+}
+
+/* Visits the tiers of one partition of the candidates, best first. */
+static void
+rank(search_t *s, const roaring_bitmap_t *part, const combo_t *combos, size_t n_combos)
+{
+	for (size_t i = 0; i < n_combos; i++) {
+		double bound = (combos[i].weight + s->continuous_max) / s->max_score;
+		roaring_bitmap_t *tier;
+
+		if (s->n_heap == s->count &&
+		    (s->count == 0 || (s->heap[0].tier > s->in_tier) || s->heap[0].score > bound))
+			return;
+		tier = roaring_bitmap_copy(part);
+		for (int d = 0; d < s->n_dims; d++) {
+			const dimension_t *dim = &s->dims[d];
+			int c = combos[i].choice[d];
+			if (dim->negate[c])
+				roaring_bitmap_andnot_inplace(tier, dim->docs[c]);
+			else
+				roaring_bitmap_and_inplace(tier, dim->docs[c]);
+		}
+		s->tier_weight = combos[i].weight;
+		roaring_iterate(tier, visit, s);
+		roaring_bitmap_free(tier);
 	}
 }
 
@@ -224,42 +352,84 @@ compare_candidates(const void *a, const void *b)
 	return better(a, b) ? -1 : better(b, a) ? 1 : 0;
 }
 
-json_t *
-vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places,
-                  const json_t *query, int today)
+/* The best candidates, explained; NULL when the store cannot be read. */
+static json_t *
+explain_all(search_t *s, vd_index_t *reader, const json_t *query, int today, uint64_t *total)
 {
-	search_t s = {.today = today};
-	roaring_bitmap_t *passed;
-	json_t *results, *response = NULL;
+	json_t *results = json_array();
 
-	setup(&s, m, places, query);
-	if (!s.heap || !s.prefs)
-		goto out;
-	passed = filter(m, json_object_get(query, "require"));
-	roaring_iterate(passed, visit, &s);
-	roaring_bitmap_free(passed);
-	qsort(s.heap, s.n_heap, sizeof(*s.heap), compare_candidates);
-
-	results = json_array();
-	for (size_t i = 0; i < s.n_heap; i++) {
-		const candidate_t *c = &s.heap[i];
+	qsort(s->heap, s->n_heap, sizeof(*s->heap), compare_candidates);
+	for (size_t i = 0; i < s->n_heap; i++) {
+		const candidate_t *c = &s->heap[i];
 		json_t *result = NULL;
 		int rc = vd_matcher_explain(reader, c->docid, query, today, c->score, c->distance,
 		                            &result);
 		if (rc < 0) {
 			json_decref(results);
-			goto out;
+			return NULL;
 		}
 		if (rc == 0) {
-			s.total--; /* lapsed since it was indexed: not a candidate */
+			(*total)--; /* lapsed since it was indexed: not a candidate */
 			continue;
 		}
 		json_array_append_new(results, result);
 	}
-	response = json_pack("{s:O, s:I, s:o}", "query", query, "total", (json_int_t)s.total,
-	                     "results", results);
+	return results;
+}
+
+json_t *
+vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places,
+                  const json_t *query, int today)
+{
+	const json_t *near = json_object_get(query, "near");
+	const vd_municipality_t *in_place = place_of(places, json_object_get(query, "in"));
+	search_t s = {.m = m};
+	roaring_bitmap_t *candidates = NULL, *in_part = NULL;
+	combo_t *combos = NULL;
+	size_t n_combos;
+	uint64_t total;
+	json_t *results, *response = NULL;
+
+	s.ref = near ? place_of(places, near) : in_place;
+	s.max_km = near ? json_number_value(json_object_get(near, "km")) : 0;
+	s.hours = json_number_value(json_object_get(query, "hours_per_week"));
+	s.count = (size_t)json_integer_value(json_object_get(query, "count"));
+	s.continuous_max = (s.ref ? DISTANCE_WEIGHT : 0) + (s.hours > 0 ? HOURS_WEIGHT : 0);
+	s.max_score = s.continuous_max;
+	add_dimensions(&s, m, json_object_get(query, "prefer"), today);
+	s.heap = calloc(s.count ? s.count : 1, sizeof(*s.heap));
+	n_combos = make_combos(&s, &combos);
+	if (!s.heap || !n_combos)
+		goto out;
+
+	candidates = filter(m, json_object_get(query, "require"));
+	if (s.ref && s.max_km > 0)
+		limit_distance(&s, places, candidates);
+	total = roaring_bitmap_get_cardinality(candidates);
+	if (in_place) {
+		/* The people who live there first; the others only fill up. */
+		float radius;
+		const roaring_bitmap_t *residents =
+		    vd_matcher_residents(m, in_place->index, &radius);
+		in_part =
+		    residents ? roaring_bitmap_and(candidates, residents) : roaring_bitmap_create();
+		roaring_bitmap_andnot_inplace(candidates, in_part);
+		s.in_tier = 1;
+		rank(&s, in_part, combos, n_combos);
+		s.in_tier = 0;
+	}
+	rank(&s, candidates, combos, n_combos);
+
+	results = explain_all(&s, reader, query, today, &total);
+	if (results)
+		response = json_pack("{s:O, s:I, s:o}", "query", query, "total", (json_int_t)total,
+		                     "results", results);
 out:
-	free(s.prefs);
+	if (in_part)
+		roaring_bitmap_free(in_part);
+	if (candidates)
+		roaring_bitmap_free(candidates);
+	free(combos);
 	free(s.heap);
 	return response;
 }
