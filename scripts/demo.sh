@@ -35,7 +35,7 @@ cat >"$demo/vaardig.json" <<JSON
 }
 JSON
 
-"$top/build/server/vaardig-gen" --seed 2026 --count "$count" >"$demo/profiles.ndjson"
+"$top/build/server/vaardig-gen" --data "$top/data" --seed 2026 --count "$count" >"$demo/profiles.ndjson"
 setsid "$top/build/server/vaardigd" --config "$demo/vaardig.json" >"$demo/vaardigd.log" 2>&1 &
 echo $! >"$demo/vaardigd.pid"
 tries=0
