@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +41,50 @@ line_error(vd_import_report_t *r, unsigned long line, const char *id, int status
 	json_array_append_new(r->errors, e);
 }
 
-/* Validates one line and writes it; bad lines become report errors. */
-static int
-import_line(const vd_taxonomy_t *tax, const vd_places_t *places, vd_index_t *index, int today,
-            const char *text, size_t len, unsigned long line, vd_import_report_t *r)
+/* A validated line on its way to the writer. */
+typedef struct item {
+	vd_doc_t *doc;
+	char term[80];
+} item_t;
+
+#define ITEMS_PER_BATCH   1024
+#define BATCHES_IN_FLIGHT 8
+
+typedef struct batch {
+	item_t items[ITEMS_PER_BATCH];
+	size_t n;
+	unsigned long last_line;
+} batch_t;
+
+/* Parsing and validating take as long as indexing, so one thread does
+ * each: the reader thread fills batches, the caller's thread writes them. */
+typedef struct pipeline {
+	const vd_taxonomy_t *tax;
+	const vd_places_t *places;
+	FILE *in;
+	int today;
+	vd_import_report_t *report; /* lines, failed, errors: reader thread only */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	batch_t *queue[BATCHES_IN_FLIGHT];
+	size_t head, count;
+	bool done, abort;
+} pipeline_t;
+
+/* Validates one line into item; false (and a report error) when it is bad. */
+static bool
+parse_line(pipeline_t *p, const char *text, size_t len, unsigned long line, item_t *item)
 {
+	vd_import_report_t *r = p->report;
 	json_error_t jerr;
 	json_t *body = json_loadb(text, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	json_t *errors = NULL, *canonical = NULL;
 	const char *id;
-	char term[80];
-	vd_doc_t *doc = NULL;
-	unsigned found = 0;
-	int rc = 0;
+	bool ok = false;
 
 	if (!body) {
 		line_error(r, line, NULL, 400, jerr.text, NULL);
-		return 0;
+		return false;
 	}
 	id = json_string_value(json_object_get(body, "id"));
 	if (!id || !vd_id_valid(id)) {
@@ -65,40 +94,124 @@ import_line(const vd_taxonomy_t *tax, const vd_places_t *places, vd_index_t *ind
 		goto out;
 	}
 	errors = json_array();
-	if (!vd_profile_validate(tax, places, id, body, &canonical, errors)) {
+	if (!vd_profile_validate(p->tax, p->places, id, body, &canonical, errors)) {
 		line_error(r, line, id, 422, "the profile is not valid", errors);
 		errors = NULL;
 		goto out;
 	}
-	snprintf(term, sizeof(term), "Qj%s", id);
-	doc = vd_doc_new();
-	if (!doc || !vd_profile_to_doc(places, canonical, today, doc) ||
-	    vd_index_term_count(index, term, &found) != VD_OK ||
-	    vd_index_replace(index, term, doc, NULL) != VD_OK) {
-		rc = -1;
+	snprintf(item->term, sizeof(item->term), "Qj%s", id);
+	item->doc = vd_doc_new();
+	if (!item->doc || !vd_profile_to_doc(p->places, canonical, p->today, item->doc)) {
+		vd_doc_free(item->doc);
+		line_error(r, line, id, 500, "out of memory", NULL);
 		goto out;
 	}
-	if (found)
-		r->replaced++;
-	else
-		r->created++;
+	ok = true;
 out:
-	vd_doc_free(doc);
 	json_decref(canonical);
 	json_decref(errors);
 	json_decref(body);
-	return rc;
+	return ok;
+}
+
+static bool
+push(pipeline_t *p, batch_t *b)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->count == BATCHES_IN_FLIGHT && !p->abort)
+		pthread_cond_wait(&p->changed, &p->lock);
+	if (!p->abort) {
+		p->queue[(p->head + p->count++) % BATCHES_IN_FLIGHT] = b;
+		b = NULL;
+	}
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	if (b) {
+		for (size_t i = 0; i < b->n; i++)
+			vd_doc_free(b->items[i].doc);
+		free(b);
+		return false;
+	}
+	return true;
+}
+
+static void *
+reader_main(void *arg)
+{
+	pipeline_t *p = arg;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	batch_t *b = calloc(1, sizeof(*b));
+
+	while (b && (len = getline(&line, &cap, p->in)) > 0) {
+		unsigned long n = ++p->report->lines;
+		if (len == 1 && line[0] == '\n')
+			continue;
+		if (parse_line(p, line, (size_t)len, n, &b->items[b->n]))
+			b->n++;
+		b->last_line = n;
+		if (b->n == ITEMS_PER_BATCH) {
+			if (!push(p, b))
+				break;
+			b = calloc(1, sizeof(*b));
+		}
+	}
+	if (b && !push(p, b))
+		b = NULL;
+	free(line);
+	pthread_mutex_lock(&p->lock);
+	p->done = true;
+	pthread_cond_broadcast(&p->changed);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* The next batch, or NULL when the reader is done. */
+static batch_t *
+pop(pipeline_t *p)
+{
+	batch_t *b = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->count == 0 && !p->done)
+		pthread_cond_wait(&p->changed, &p->lock);
+	if (p->count) {
+		b = p->queue[p->head];
+		p->head = (p->head + 1) % BATCHES_IN_FLIGHT;
+		p->count--;
+		pthread_cond_broadcast(&p->changed);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
 }
 
 static void
-show_progress(FILE *progress, const vd_import_report_t *r, double started, bool last)
+show_progress(FILE *progress, unsigned long lines, unsigned long failed, double started, bool last)
 {
 	double elapsed = now_s() - started;
 	if (!progress)
 		return;
-	fprintf(progress, "\r%lu lines, %lu failed, %.0f lines/s%s", r->lines, r->failed,
-	        elapsed > 0 ? r->lines / elapsed : 0.0, last ? "\n" : "");
+	fprintf(progress, "\r%lu lines, %lu failed, %.0f lines/s%s", lines, failed,
+	        elapsed > 0 ? lines / elapsed : 0.0, last ? "\n" : "");
 	fflush(progress);
+}
+
+/* Writes a batch; false when the store failed. */
+static bool
+write_batch(vd_index_t *index, batch_t *b, vd_import_report_t *r)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		unsigned found = 0;
+		if (vd_index_term_count(index, b->items[i].term, &found) != VD_OK ||
+		    vd_index_replace(index, b->items[i].term, b->items[i].doc, NULL) != VD_OK)
+			return false;
+		if (found)
+			r->replaced++;
+		else
+			r->created++;
+	}
+	return true;
 }
 
 int
@@ -106,45 +219,61 @@ vd_import_file(const vd_taxonomy_t *tax, const vd_places_t *places, const char *
                FILE *progress, vd_import_report_t *report, char **error)
 {
 	vd_index_t *index = NULL;
-	char *dir = NULL, *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int today = vd_date_today(), rc = -1;
+	pipeline_t p = {
+	    .tax = tax, .places = places, .in = in, .today = vd_date_today(), .report = report};
+	pthread_t reader;
+	char *dir = NULL;
+	unsigned long since_commit = 0, written_line = 0;
 	double started = now_s();
-	vd_status_t status;
+	bool ok = true;
+	batch_t *b;
+	int rc = -1;
 
 	memset(report, 0, sizeof(*report));
 	report->errors = json_array();
 	*error = NULL;
 	if (asprintf(&dir, "%s/index", data_dir) < 0)
 		return -1;
-	status = vd_index_open_writer(dir, &index, error);
-	if (status != VD_OK)
+	if (vd_index_open_writer(dir, &index, error) != VD_OK)
 		goto out;
-	while ((len = getline(&line, &cap, in)) > 0) {
-		report->lines++;
-		if (len == 1 && line[0] == '\n')
-			continue;
-		if (import_line(tax, places, index, today, line, (size_t)len, report->lines,
-		                report) != 0)
-			goto fail;
-		if (report->lines % IMPORT_BATCH == 0) {
-			if (vd_index_commit(index) != VD_OK)
-				goto fail;
-			show_progress(progress, report, started, false);
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.changed, NULL);
+	pthread_create(&reader, NULL, reader_main, &p);
+	while ((b = pop(&p))) {
+		if (ok)
+			ok = write_batch(index, b, report);
+		written_line = b->last_line;
+		since_commit += b->n;
+		for (size_t i = 0; i < b->n; i++)
+			vd_doc_free(b->items[i].doc);
+		free(b);
+		if (ok && since_commit >= IMPORT_BATCH) {
+			ok = vd_index_commit(index) == VD_OK;
+			since_commit = 0;
+			show_progress(progress, written_line, report->failed, started, false);
+		}
+		if (!ok) {
+			pthread_mutex_lock(&p.lock);
+			p.abort = true;
+			pthread_cond_broadcast(&p.changed);
+			pthread_mutex_unlock(&p.lock);
 		}
 	}
-	if (vd_index_commit(index) != VD_OK)
-		goto fail;
-	show_progress(progress, report, started, true);
+	pthread_join(reader, NULL);
+	pthread_cond_destroy(&p.changed);
+	pthread_mutex_destroy(&p.lock);
+	if (ok)
+		ok = vd_index_commit(index) == VD_OK;
+	if (!ok) {
+		if (asprintf(error, "near line %lu: %s", written_line, vd_index_last_error(index)) <
+		    0)
+			*error = NULL;
+		goto out;
+	}
+	show_progress(progress, report->lines, report->failed, started, true);
 	rc = 0;
-	goto out;
-fail:
-	if (asprintf(error, "line %lu: %s", report->lines, vd_index_last_error(index)) < 0)
-		*error = NULL;
 out:
 	vd_index_close(index);
-	free(line);
 	free(dir);
 	return rc;
 }
