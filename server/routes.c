@@ -1,10 +1,12 @@
 /* Who may call what: the one table. A test walks every route with every
- * role and without a token (tests/blackbox/test_roles.py). */
+ * role and without a token (tests/blackbox/test_roles.py).
+ * Everything a client may call but the health check needs a token. */
 #include "config.h"
 
 #include "api_health.h"
 #include "api_jobseekers.h"
 #include "api_search.h"
+#include "api_taxonomy.h"
 #include "api_vacancies.h"
 #include "http.h"
 
@@ -25,6 +27,8 @@ const vd_route_t vd_routes[] = {
     {EVHTTP_REQ_DELETE, "/v1/vacancies/{}", EMPLOYER | CASEWORKER | ADMIN, vd_api_vacancy_delete},
     {EVHTTP_REQ_GET, "/v1/vacancies/{}/matches", EMPLOYER | CASEWORKER | ADMIN,
      vd_api_vacancy_matches},
+    {EVHTTP_REQ_GET, "/v1/occupations", EMPLOYER | CASEWORKER | ADMIN, vd_api_occupations},
+    {EVHTTP_REQ_GET, "/v1/competences", EMPLOYER | CASEWORKER | ADMIN, vd_api_competences},
     {EVHTTP_REQ_GET, "/v1/search", EMPLOYER | CASEWORKER | ADMIN, vd_api_search_get},
     {EVHTTP_REQ_POST, "/v1/search", EMPLOYER | CASEWORKER | ADMIN, vd_api_search_post},
 };
