@@ -17,6 +17,7 @@
 #include "http.h"
 #include "import.h"
 #include "log.h"
+#include "plugins.h"
 #include "server.h"
 
 static void
@@ -148,7 +149,7 @@ serve(const char *config_path)
 {
 	vd_server_t srv = {0};
 	json_t *problems = json_array();
-	struct event *sigterm = NULL, *sigint = NULL;
+	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	char *error = NULL;
 	int rc = 1;
 	size_t i;
@@ -176,6 +177,9 @@ serve(const char *config_path)
 		goto out;
 	}
 	vd_store_on_batch(srv.store, vd_matcher_apply, srv.matcher);
+	srv.plugins = vd_plugins_new(&srv);
+	if (srv.plugins)
+		vd_plugins_load(srv.plugins);
 	srv.http = evhttp_new(srv.base);
 	srv.listener = evhttp_bind_socket_with_handle(srv.http, srv.config->listen_host,
 	                                              (ev_uint16_t)srv.config->listen_port);
@@ -190,6 +194,10 @@ serve(const char *config_path)
 	sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
+	if (srv.plugins) {
+		sighup = evsignal_new(srv.base, SIGHUP, vd_plugins_on_sighup, srv.plugins);
+		evsignal_add(sighup, NULL);
+	}
 	vd_log_info("listening on %s:%d, data in %s", srv.config->listen_host,
 	            srv.config->listen_port, srv.config->data_dir);
 	event_base_dispatch(srv.base);
@@ -200,10 +208,13 @@ out:
 		event_free(sigterm);
 	if (sigint)
 		event_free(sigint);
+	if (sighup)
+		event_free(sighup);
 	if (srv.expiry_timer)
 		event_free(srv.expiry_timer);
 	if (srv.http)
 		evhttp_free(srv.http);
+	vd_plugins_free(srv.plugins);
 	vd_store_close(srv.store);
 	vd_matcher_free(srv.matcher);
 	if (srv.base)

@@ -5,6 +5,7 @@
 
 #include "api_health.h"
 #include "api_jobseekers.h"
+#include "api_plugins.h"
 #include "api_search.h"
 #include "api_taxonomy.h"
 #include "api_vacancies.h"
@@ -31,6 +32,10 @@ const vd_route_t vd_routes[] = {
     {EVHTTP_REQ_GET, "/v1/competences", EMPLOYER | CASEWORKER | ADMIN, vd_api_competences},
     {EVHTTP_REQ_GET, "/v1/search", EMPLOYER | CASEWORKER | ADMIN, vd_api_search_get},
     {EVHTTP_REQ_POST, "/v1/search", EMPLOYER | CASEWORKER | ADMIN, vd_api_search_post},
+    {EVHTTP_REQ_GET, "/v1/plugins", ADMIN, vd_api_plugins_list},
+    {EVHTTP_REQ_POST, "/v1/plugins/reload", ADMIN, vd_api_plugins_reload},
+    /* Last: what no core route serves goes to the plugins' routes. */
+    VD_PLUGIN_ROUTES,
 };
 
 const size_t vd_n_routes = sizeof(vd_routes) / sizeof(vd_routes[0]);

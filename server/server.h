@@ -23,6 +23,7 @@ typedef struct vd_server {
 	vd_store_t *store;
 	vd_matcher_t *matcher;
 	struct event *expiry_timer;
+	struct vd_plugins *plugins; /* plugins.h */
 	bool stopping;
 } vd_server_t;
 

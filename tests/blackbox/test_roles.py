@@ -31,6 +31,8 @@ ROUTES = [
     ("GET", "/v1/competences", "/v1/competences", None, {E, C, A}),
     ("GET", "/v1/search", "/v1/search?q=chauffeurs", None, {E, C, A}),
     ("POST", "/v1/search", "/v1/search", {"occupation": "chauffeur"}, {E, C, A}),
+    ("GET", "/v1/plugins", "/v1/plugins", None, {A}),
+    ("POST", "/v1/plugins/reload", "/v1/plugins/reload", None, {A}),
 ]
 
 
