@@ -75,7 +75,8 @@ take_number(json_t *body, json_t *out, const char *key, double min, double max, 
 }
 
 /* Requirements are checked the way a structured search checks them, so a
- * vacancy holds exactly what POST /v1/search would accept. */
+ * vacancy holds exactly what POST /v1/search would accept: an occupation or
+ * a require group at least, or its matches could not be asked for. */
 static void
 check_requirements(const vd_taxonomy_t *tax, const vd_places_t *places, json_t *body, json_t *out,
                    json_t *errors)
@@ -87,10 +88,6 @@ check_requirements(const vd_taxonomy_t *tax, const vd_places_t *places, json_t *
 	for (size_t i = 0; i < 3; i++)
 		if (json_object_get(body, keys[i]))
 			json_object_set(probe, keys[i], json_object_get(body, keys[i]));
-	if (!json_object_get(probe, "occupation") && !json_object_get(probe, "require")) {
-		json_decref(probe);
-		return;
-	}
 	query = vd_query_normalise(tax, places, probe, 0, errors);
 	if (query) {
 		if (json_object_get(query, "occupation"))
