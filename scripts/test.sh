@@ -26,6 +26,16 @@ make -j"$(nproc)" distcheck >"$top/build/distcheck.log" 2>&1 && pass=$((pass + 1
 	tail -40 "$top/build/distcheck.log"
 	fail=$((fail + 1))
 }
+# The suite again under ASan+UBSan with leak checking, and each fuzz target
+# briefly (its regression inputs first).
+"$top/scripts/sanitize.sh" >"$top/build/sanitize.log" 2>&1 && pass=$((pass + 1)) || {
+	tail -40 "$top/build/sanitize.log"
+	fail=$((fail + 1))
+}
+"$top/scripts/fuzz.sh" 20 >"$top/build/fuzz.log" 2>&1 && pass=$((pass + 1)) || {
+	tail -40 "$top/build/fuzz.log"
+	fail=$((fail + 1))
+}
 [ $fail -eq 0 ] || status=1
 echo "$pass passed, $fail failed"
 exit $status
