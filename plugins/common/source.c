@@ -524,7 +524,8 @@ vd_src_scan(const vd_src_tax_t *tax, const char *text, json_t *groups)
 		    (span_t){(size_t)pos, (size_t)pos + strlen(words), json_object_get(p, "group")};
 	}
 	/* "code 95 ce" is one requirement, not "code 95" and "ce" besides. */
-	qsort(spans, n, sizeof(*spans), longer_first);
+	if (n)
+		qsort(spans, n, sizeof(*spans), longer_first); /* NULL with n 0 is UB */
 	for (i = 0; i < n; i++) {
 		bool covered = false;
 		for (size_t k = 0; k < i && !covered; k++)
