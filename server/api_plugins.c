@@ -35,32 +35,6 @@ vd_api_plugins_reload(vd_call_t *call)
 	vd_reply_json(call->req, 200, json_pack("{s:o}", "plugins", vd_plugins_list(reg)), NULL);
 }
 
-bool
-vd_plugin_pattern_match(const char *pattern, const char *path, char **bufs, size_t max)
-{
-	size_t n = 0;
-
-	while (*pattern && *path) {
-		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t len = strcspn(path, "/"), dlen = 0;
-			char *raw = strndup(path, len);
-			char *seg = raw ? evhttp_uridecode(raw, 0, &dlen) : NULL;
-			free(raw);
-			if (!seg || len == 0 || dlen != strlen(seg) || n == max) {
-				free(seg);
-				return false;
-			}
-			bufs[n++] = seg;
-			pattern += 2;
-			path += len;
-			continue;
-		}
-		if (*pattern++ != *path++)
-			return false;
-	}
-	return *pattern == '\0' && *path == '\0';
-}
-
 static void
 free_bufs(char **bufs)
 {
@@ -82,8 +56,8 @@ vd_plugin_route_find(vd_plugins_t *reg, const char *method, const char *path, ch
 			continue;
 		for (size_t r = 0; r < ctx->n_routes; r++) {
 			free_bufs(bufs);
-			if (!vd_plugin_pattern_match(ctx->routes[r].pattern, path, bufs,
-			                             VD_PLUGIN_MAX_PARAMS))
+			if (!vd_http_match_pattern(ctx->routes[r].pattern, path, bufs,
+			                           VD_PLUGIN_MAX_PARAMS))
 				continue;
 			*path_known = true;
 			if (strcmp(ctx->routes[r].method, method) == 0) {
@@ -108,7 +82,7 @@ core_path_known(const char *path)
 		if (vd_routes[i].handler == vd_api_plugin_route)
 			continue;
 		known =
-		    vd_plugin_pattern_match(vd_routes[i].pattern, path, bufs, VD_PLUGIN_MAX_PARAMS);
+		    vd_http_match_pattern(vd_routes[i].pattern, path, bufs, VD_PLUGIN_MAX_PARAMS);
 		free_bufs(bufs);
 	}
 	return known;
@@ -172,7 +146,7 @@ late_core_route(vd_call_t *call, const char *method, const char *path)
 		if (vd_routes[i].handler == vd_api_plugin_route ||
 		    strcmp(method_name(vd_routes[i].method), method) != 0)
 			continue;
-		if (vd_plugin_pattern_match(vd_routes[i].pattern, path, bufs, VD_MAX_PARAMS))
+		if (vd_http_match_pattern(vd_routes[i].pattern, path, bufs, VD_MAX_PARAMS))
 			route = &vd_routes[i];
 		else
 			free_bufs(bufs);

@@ -229,21 +229,18 @@ framing_ambiguous(struct evhttp_request *req)
 	return lengths > 1 || encodings > 1 || (lengths && encodings);
 }
 
-/* Matches path against pattern, capturing the decoded {} segments. Returns
- * false when it does not match; captured strings are malloc'd into bufs. */
-static bool
-match_pattern(const char *pattern, const char *path, char **bufs)
+bool
+vd_http_match_pattern(const char *pattern, const char *path, char **bufs, size_t max)
 {
-	int n = 0;
+	size_t n = 0;
 
 	while (*pattern && *path) {
 		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t len = strcspn(path, "/");
-			size_t dlen = 0;
+			size_t len = strcspn(path, "/"), dlen = 0;
 			char *raw = strndup(path, len);
 			char *seg = raw ? evhttp_uridecode(raw, 0, &dlen) : NULL;
 			free(raw);
-			if (!seg || len == 0 || dlen != strlen(seg) || n == VD_MAX_PARAMS) {
+			if (!seg || len == 0 || dlen != strlen(seg) || n == max) {
 				free(seg);
 				return false;
 			}
@@ -252,10 +249,8 @@ match_pattern(const char *pattern, const char *path, char **bufs)
 			path += len;
 			continue;
 		}
-		if (*pattern != *path)
+		if (*pattern++ != *path++)
 			return false;
-		pattern++;
-		path++;
 	}
 	return *pattern == '\0' && *path == '\0';
 }
@@ -289,7 +284,7 @@ find_route(enum evhttp_cmd_type method, const char *path, char **bufs, bool *pat
 	*path_known = false;
 	for (size_t i = 0; i < vd_n_routes; i++) {
 		free_params(bufs);
-		if (!match_pattern(vd_routes[i].pattern, path, bufs))
+		if (!vd_http_match_pattern(vd_routes[i].pattern, path, bufs, VD_MAX_PARAMS))
 			continue;
 		*path_known = true;
 		if (vd_routes[i].method == method)

@@ -36,6 +36,11 @@ typedef struct vd_route {
 extern const vd_route_t vd_routes[];
 extern const size_t vd_n_routes;
 
+/* Matches path against pattern ("/v1/jobseekers/{}": {} is one segment),
+ * capturing at most max decoded {} segments into bufs as new malloc'd
+ * strings (the caller frees them, also on false). */
+bool vd_http_match_pattern(const char *pattern, const char *path, char **bufs, size_t max);
+
 /* Installs the dispatcher and limits on http. */
 void vd_http_setup(vd_server_t *srv);
 

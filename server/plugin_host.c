@@ -93,8 +93,8 @@ pattern_refused(vd_plugin_ctx_t *ctx, const char *method, const char *pattern)
 		return "a plugin route has at most two segments after /v1/";
 	for (size_t i = 0; i < vd_n_routes; i++) {
 		/* A core route that would take this path comes first in the table. */
-		bool clash = vd_plugin_pattern_match(vd_routes[i].pattern, pattern, bufs,
-		                                     VD_PLUGIN_MAX_PARAMS);
+		bool clash = vd_http_match_pattern(vd_routes[i].pattern, pattern, bufs,
+		                                   VD_PLUGIN_MAX_PARAMS);
 		for (size_t b = 0; b < VD_PLUGIN_MAX_PARAMS; b++) {
 			free(bufs[b]);
 			bufs[b] = NULL;

@@ -86,8 +86,5 @@ void vd_plugin_call_end(vd_plugin_ctx_t *ctx, const char *what, int rc);
 const vd_plugin_route_t *vd_plugin_route_find(vd_plugins_t *reg, const char *method,
                                               const char *path, char **bufs, bool *path_known,
                                               vd_plugin_ctx_t **owner);
-/* True when pattern (with {} segments) matches path; the decoded {}
- * segments go to bufs (up to max, malloc'd). */
-bool vd_plugin_pattern_match(const char *pattern, const char *path, char **bufs, size_t max);
 
 #endif

@@ -323,17 +323,17 @@ START_TEST(patterns_match_whole_segments)
 {
 	char *bufs[VD_PLUGIN_MAX_PARAMS] = {NULL};
 
-	ck_assert(vd_plugin_pattern_match("/v1/taaleis/{}", "/v1/taaleis/rtm-1", bufs, 4));
+	ck_assert(vd_http_match_pattern("/v1/taaleis/{}", "/v1/taaleis/rtm-1", bufs, 4));
 	ck_assert_str_eq(bufs[0], "rtm-1");
 	free(bufs[0]);
 	bufs[0] = NULL;
-	ck_assert(!vd_plugin_pattern_match("/v1/taaleis/{}", "/v1/taaleis/", bufs, 4));
-	ck_assert(!vd_plugin_pattern_match("/v1/taaleis/{}", "/v1/taaleis/a/b", bufs, 4));
+	ck_assert(!vd_http_match_pattern("/v1/taaleis/{}", "/v1/taaleis/", bufs, 4));
+	ck_assert(!vd_http_match_pattern("/v1/taaleis/{}", "/v1/taaleis/a/b", bufs, 4));
 	free(bufs[0]);
 	bufs[0] = NULL;
-	ck_assert(!vd_plugin_pattern_match("/v1/taaleis", "/v1/taaleisx", bufs, 4));
+	ck_assert(!vd_http_match_pattern("/v1/taaleis", "/v1/taaleisx", bufs, 4));
 	/* An encoded NUL never reaches a plugin. */
-	ck_assert(!vd_plugin_pattern_match("/v1/x/{}", "/v1/x/a%00b", bufs, 4));
+	ck_assert(!vd_http_match_pattern("/v1/x/{}", "/v1/x/a%00b", bufs, 4));
 }
 END_TEST
 
