@@ -25,20 +25,15 @@ typedef struct person {
 } person_t;
 
 static bool
-holds(const json_t *held, const char *term)
-{
-	size_t i;
-	json_t *h;
-	json_array_foreach(held, i, h) if (strcmp(json_string_value(h), term) == 0) return true;
-	return false;
-}
-
-static bool
 group_met(const json_t *held, const json_t *group)
 {
 	size_t i;
 	json_t *term;
-	json_array_foreach(group, i, term) if (holds(held, json_string_value(term))) return true;
+	json_array_foreach(group, i, term)
+	{
+		if (vd_profile_holds(held, json_string_value(term)))
+			return true;
+	}
 	return false;
 }
 
@@ -79,7 +74,7 @@ check_vacancy(vd_docid_t docid, void *arg)
 		json_array_foreach(json_object_get(query, "prefer"), i, group)
 		{
 			max_points += 1;
-			points += holds(p->held, json_string_value(group));
+			points += vd_profile_holds(p->held, json_string_value(group));
 		}
 		if (!isnan(distance))
 			points += fmax(0.0, 1.0 - distance / 50.0);

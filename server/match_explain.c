@@ -10,16 +10,6 @@
 #include "match_internal.h"
 #include "profile.h"
 
-static bool
-holds(const json_t *held, const char *term)
-{
-	size_t i;
-	json_t *h;
-
-	json_array_foreach(held, i, h) if (strcmp(json_string_value(h), term) == 0) return true;
-	return false;
-}
-
 /* {"require": i, "by": term} per group, or NULL when a group is not met. */
 static json_t *
 met_groups(const json_t *require, const json_t *held)
@@ -33,7 +23,7 @@ met_groups(const json_t *require, const json_t *held)
 		const char *by = NULL;
 		json_array_foreach(group, j, term)
 		{
-			if (holds(held, json_string_value(term))) {
+			if (vd_profile_holds(held, json_string_value(term))) {
 				by = json_string_value(term);
 				break;
 			}
@@ -75,9 +65,11 @@ vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, in
 		goto out;
 	}
 	preferred = json_array();
-	json_array_foreach(json_object_get(query, "prefer"), i,
-	                   term) if (holds(held, json_string_value(term)))
-	    json_array_append(preferred, term);
+	json_array_foreach(json_object_get(query, "prefer"), i, term)
+	{
+		if (vd_profile_holds(held, json_string_value(term)))
+			json_array_append(preferred, term);
+	}
 	result = json_pack("{s:O, s:f, s:o, s:o}", "id", json_object_get(profile, "id"), "score",
 	                   round(score * 1000) / 1000, "met", met, "preferred", preferred);
 	met = NULL;

@@ -32,6 +32,9 @@ bool vd_profile_validate(const vd_taxonomy_t *tax, const vd_places_t *places, co
  * stops being held (YYYYMMDD), or 0 when none will. */
 json_t *vd_profile_held(const json_t *canonical, int today, int *next_expiry);
 
+/* True when term is in held (an array from vd_profile_held). */
+bool vd_profile_holds(const json_t *held, const char *term);
+
 /* Fills doc (empty) for the canonical profile: unique and type terms, "K"
  * terms for vd_profile_held, the municipality term, values and data. */
 bool vd_profile_to_doc(const vd_places_t *places, const json_t *canonical, int today,

@@ -249,3 +249,13 @@ out_free_held:
 out:
 	return ok;
 }
+
+bool
+vd_profile_holds(const json_t *held, const char *term)
+{
+	size_t i;
+	json_t *h;
+
+	json_array_foreach(held, i, h) if (strcmp(json_string_value(h), term) == 0) return true;
+	return false;
+}
