@@ -89,9 +89,13 @@ read_retrying(vd_index_t *index, Read read)
 		try {
 			return read();
 		} catch (const Xapian::DatabaseModifiedError &e) {
-			if (attempt == 10)
+			if (attempt == 100)
 				return from_xapian(index, e);
-			index->db->reopen();
+			try {
+				index->db->reopen();
+			} catch (const Xapian::DatabaseModifiedError &) {
+				// A commit landed while reopening, too: go round again.
+			}
 		}
 	}
 }
