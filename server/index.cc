@@ -80,22 +80,30 @@ from_xapian(vd_index_t *index, const Xapian::Error &e)
 
 // Readers see one revision; when the writer has committed twice since,
 // Xapian discards it and throws DatabaseModifiedError. Reopen and read again:
-// a newer committed revision is as good an answer.
+// a newer committed revision is as good an answer. A reader that lags can
+// also meet blocks the writer has already reused and report them as corrupt
+// ("Expected block N to be level 1", "EOF reading block"; seen under load in
+// the durability test): that too is retried after a reopen, a few times, and
+// reported only when the newest revision reads the same.
 template <typename Read>
 static vd_status_t
 read_retrying(vd_index_t *index, Read read)
 {
+	int stale = 0;
 	for (int attempt = 0;; attempt++) {
 		try {
 			return read();
 		} catch (const Xapian::DatabaseModifiedError &e) {
 			if (attempt == 100)
 				return from_xapian(index, e);
-			try {
-				index->db->reopen();
-			} catch (const Xapian::DatabaseModifiedError &) {
-				// A commit landed while reopening, too: go round again.
-			}
+		} catch (const Xapian::DatabaseError &e) {
+			if (++stale > 3)
+				return from_xapian(index, e);
+		}
+		try {
+			index->db->reopen();
+		} catch (const Xapian::Error &) {
+			// A commit landed while reopening, too: go round again.
 		}
 	}
 }
