@@ -10,12 +10,24 @@
 #include "api_jobseekers.h"
 #include "api_write.h"
 #include "dates.h"
+#include "plugins.h"
 #include "profile.h"
 
 void
 vd_jobseeker_term(const char *id, char *term)
 {
 	snprintf(term, 67, "Qj%s", id);
+}
+
+/* The rules plugins' judgement of their own parts of a valid profile. */
+static bool
+plugins_accept(vd_server_t *srv, const json_t *canonical, json_t *errors)
+{
+	char *text = json_dumps(canonical, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	bool ok = !text || vd_plugins_check_profile(srv->plugins, text, errors);
+
+	free(text);
+	return ok;
 }
 
 /* Validates profile and queues it; status is 201 or 200 for the answer. */
@@ -27,7 +39,9 @@ store_profile(vd_call_t *call, const char *term, json_t *profile, int status)
 	vd_doc_t *doc;
 
 	if (!vd_profile_validate(call->srv->tax, call->srv->places, call->param[0], profile,
-	                         &canonical, errors)) {
+	                         &canonical, errors) ||
+	    !plugins_accept(call->srv, canonical, errors)) {
+		json_decref(canonical);
 		vd_reply_problem(call->req, 422, "the profile is not valid; nothing was changed",
 		                 errors);
 		return;

@@ -1,24 +1,62 @@
 /* GET /v1/search?q=... and POST /v1/search: the employer's question. */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "api_search.h"
 #include "dates.h"
 #include "match.h"
+#include "plugins.h"
 #include "query.h"
 
-/* Runs a normalised query (borrowed) and replies. */
+static json_t *
+annotate(const char *id, const char *profile_json, void *arg)
+{
+	return vd_plugins_annotate(arg, id, profile_json);
+}
+
+json_t *
+vd_search_run(vd_server_t *srv, const json_t *query, bool with_lists)
+{
+	vd_search_hooks_t hooks = {.annotate = annotate, .arg = srv->plugins};
+	json_t *response, *lists;
+
+	response = vd_matcher_search(srv->matcher, vd_store_reader(srv->store), srv->places, query,
+	                             vd_date_today(), &hooks);
+	if (!response || !with_lists)
+		return response;
+	lists = vd_plugins_expand(srv->plugins, query, json_object_get(response, "results"));
+	if (lists)
+		json_object_set_new(response, "lists", lists);
+	return response;
+}
+
 void
 vd_search_reply(vd_call_t *call, const json_t *query)
 {
 	vd_server_t *srv = call->srv;
-	json_t *response = vd_matcher_search(srv->matcher, vd_store_reader(srv->store), srv->places,
-	                                     query, vd_date_today());
+	json_t *response = vd_search_run(srv, query, true);
+
 	if (!response) {
 		vd_reply_problem(call->req, 503, vd_index_last_error(vd_store_reader(srv->store)),
 		                 NULL);
 		return;
 	}
 	vd_reply_json(call->req, 200, response, NULL);
+}
+
+/* ?facets=licence,certificate as the body's "facets" array. */
+static void
+add_facets(json_t *parsed, const char *list)
+{
+	json_t *kinds = json_array();
+	char *copy = strdup(list), *save = NULL;
+
+	for (char *k = copy ? strtok_r(copy, ",", &save) : NULL; k; k = strtok_r(NULL, ",", &save))
+		json_array_append_new(kinds, json_string(k));
+	free(copy);
+	json_object_set_new(parsed, "facets", kinds);
 }
 
 void
@@ -37,6 +75,8 @@ vd_api_search_get(vd_call_t *call)
 		return;
 	}
 	parsed = vd_query_parse_text(call->srv->tax, call->srv->places, text, errors);
+	if (parsed && evhttp_find_header(&call->query, "facets"))
+		add_facets(parsed, evhttp_find_header(&call->query, "facets"));
 	if (parsed)
 		query = vd_query_normalise(call->srv->tax, call->srv->places, parsed,
 		                           call->srv->config->limits.max_count, errors);

@@ -53,6 +53,17 @@ check_config(const char *path)
 	return config ? 0 : 1;
 }
 
+/* After each committed batch: first the match bitmaps, so that a rules
+ * plugin told of a change already finds it in a search. */
+static void
+on_batch(vd_write_t *const *writes, size_t n, void *arg)
+{
+	vd_server_t *srv = arg;
+
+	vd_matcher_apply(writes, n, srv->matcher);
+	vd_plugins_batch(srv->plugins, writes, n);
+}
+
 static void
 on_stopped(void *arg)
 {
@@ -176,7 +187,7 @@ serve(const char *config_path)
 		vd_log_error("cannot build the match index: %s", error ? error : "");
 		goto out;
 	}
-	vd_store_on_batch(srv.store, vd_matcher_apply, srv.matcher);
+	vd_store_on_batch(srv.store, on_batch, &srv);
 	srv.plugins = vd_plugins_new(&srv);
 	if (srv.plugins)
 		vd_plugins_load(srv.plugins);

@@ -333,10 +333,36 @@ vd_matcher_term(const vd_matcher_t *m, const char *term)
 	return t ? t->docs : NULL;
 }
 
+void
+vd_matcher_each_term(const vd_matcher_t *m, const char *prefix, vd_matcher_term_cb cb, void *arg)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t b = 0; b < TERM_BUCKETS; b++)
+		for (const term_bitmap_t *t = m->buckets[b]; t; t = t->next)
+			if (strncmp(t->term, prefix, n) == 0)
+				cb(t->term, t->docs, arg);
+}
+
 const roaring_bitmap_t *
 vd_matcher_jobseekers(const vd_matcher_t *m)
 {
 	return m->jobseekers;
+}
+
+size_t
+vd_matcher_jobseekers_after(const vd_matcher_t *m, vd_docid_t after, vd_docid_t *out, size_t max)
+{
+	roaring_uint32_iterator_t *it = roaring_create_iterator(m->jobseekers);
+	size_t n = 0;
+
+	if (!it)
+		return 0;
+	if (after < UINT32_MAX && roaring_move_uint32_iterator_equalorlarger(it, after + 1))
+		for (; n < max && it->has_value; roaring_advance_uint32_iterator(it))
+			out[n++] = it->current_value;
+	roaring_free_uint32_iterator(it);
+	return n;
 }
 
 size_t

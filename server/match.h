@@ -27,12 +27,25 @@ void vd_matcher_free(vd_matcher_t *matcher);
 /* A vd_batch_cb: brings the matcher up to date with committed writes. */
 void vd_matcher_apply(vd_write_t *const *writes, size_t n, void *matcher);
 
-/* Runs a normalised query (query.h) on day today. Returns a new response
- * {"query": ..., "total": N, "results": [...]}, or NULL when the store could
- * not be read (vd_index_last_error(reader) says why). */
-json_t *vd_matcher_search(vd_matcher_t *matcher, vd_index_t *reader, const vd_places_t *places,
-                          const json_t *query, int today);
+/* What a caller adds to each explained result. */
+typedef struct vd_search_hooks {
+	/* The "annotations" object of the result for jobseeker id whose stored
+	 * profile is profile_json: a new reference, or NULL for none. */
+	json_t *(*annotate)(const char *id, const char *profile_json, void *arg);
+	void *arg;
+} vd_search_hooks_t;
 
+/* Runs a normalised query (query.h) on day today. Returns a new response
+ * {"query": ..., "total": N, "results": [...][, "facets": {...}]}, or NULL when
+ * the store could not be read (vd_index_last_error(reader) says why). hooks
+ * may be NULL. */
+json_t *vd_matcher_search(vd_matcher_t *matcher, vd_index_t *reader, const vd_places_t *places,
+                          const json_t *query, int today, const vd_search_hooks_t *hooks);
+
+/* Up to max jobseeker document ids greater than after, ascending, into out;
+ * returns how many. */
+size_t vd_matcher_jobseekers_after(const vd_matcher_t *matcher, vd_docid_t after, vd_docid_t *out,
+                                   size_t max);
 /* Jobseekers known to the matcher. */
 size_t vd_matcher_count_jobseekers(const vd_matcher_t *matcher);
 

@@ -40,7 +40,7 @@ met_groups(const json_t *require, const json_t *held)
 
 int
 vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, int today,
-                   double score, double distance, json_t **out)
+                   double score, double distance, const vd_search_hooks_t *hooks, json_t **out)
 {
 	char *data = NULL;
 	json_t *profile = NULL, *held = NULL, *met = NULL, *preferred, *result;
@@ -75,6 +75,12 @@ vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, in
 	met = NULL;
 	if (!isnan(distance))
 		json_object_set_new(result, "distance_km", json_real(round(distance * 10) / 10));
+	if (hooks && hooks->annotate) {
+		json_t *notes = hooks->annotate(json_string_value(json_object_get(profile, "id")),
+		                                data, hooks->arg);
+		if (notes)
+			json_object_set_new(result, "annotations", notes);
+	}
 	*out = result;
 	rc = 1;
 out:

@@ -21,6 +21,10 @@ const facts_t *vd_matcher_facts(const vd_matcher_t *m, vd_docid_t docid);
 /* The documents holding a requirement term ("licence:B"), borrowed; NULL when none. */
 const roaring_bitmap_t *vd_matcher_term(const vd_matcher_t *m, const char *term);
 const roaring_bitmap_t *vd_matcher_jobseekers(const vd_matcher_t *m);
+/* Calls cb for every term starting with prefix ("licence:"), in no order. */
+typedef void (*vd_matcher_term_cb)(const char *term, const roaring_bitmap_t *docs, void *arg);
+void vd_matcher_each_term(const vd_matcher_t *m, const char *prefix, vd_matcher_term_cb cb,
+                          void *arg);
 
 /* Available within this many days still counts half. */
 #define VD_SOON_DAYS 30
@@ -38,11 +42,12 @@ const roaring_bitmap_t *vd_matcher_residents(const vd_matcher_t *m, unsigned mun
 const roaring_bitmap_t *vd_matcher_loose(const vd_matcher_t *m);
 
 /* Reads docid's profile and says which competence met which requirement
- * group and which preferences it holds, as of today. Returns 1 and sets *out
+ * group and which preferences it holds, as of today, with the annotations
+ * hooks (may be NULL) give for it. Returns 1 and sets *out
  * to a new {"id", "score", "met", "preferred"[, "distance_km"]}; 0 when the
  * profile does not meet every group after all (the index lags the calendar
  * by at most the expiry timer's delay); -1 when the store cannot be read. */
 int vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, int today,
-                       double score, double distance, json_t **out);
+                       double score, double distance, const vd_search_hooks_t *hooks, json_t **out);
 
 #endif

@@ -177,13 +177,21 @@ preference_weight(const char *term)
 	return 1.0;
 }
 
-/* The jobseekers meeting every group: a new bitmap. */
+/* The jobseekers meeting every group and holding none of the excluded
+ * terms: a new bitmap. */
 static roaring_bitmap_t *
-filter(const vd_matcher_t *m, const json_t *require)
+filter(const vd_matcher_t *m, const json_t *require, const json_t *exclude)
 {
 	roaring_bitmap_t *result = roaring_bitmap_copy(vd_matcher_jobseekers(m));
 	size_t i, j;
 	json_t *group, *term;
+
+	json_array_foreach(exclude, i, term)
+	{
+		const roaring_bitmap_t *docs = vd_matcher_term(m, json_string_value(term));
+		if (docs)
+			roaring_bitmap_andnot_inplace(result, docs);
+	}
 
 	json_array_foreach(require, i, group)
 	{
@@ -352,9 +360,50 @@ compare_candidates(const void *a, const void *b)
 	return better(a, b) ? -1 : better(b, a) ? 1 : 0;
 }
 
+typedef struct facet_count {
+	const roaring_bitmap_t *candidates;
+	size_t skip; /* the length of "kind:" */
+	json_t *counts;
+} facet_count_t;
+
+static void
+count_term(const char *term, const roaring_bitmap_t *docs, void *arg)
+{
+	facet_count_t *f = arg;
+	uint64_t n = roaring_bitmap_and_cardinality(docs, f->candidates);
+
+	if (n > 0)
+		json_object_set_new(f->counts, term + f->skip, json_integer((json_int_t)n));
+}
+
+/* {"licence": {"B": 812, ...}, ...}: how many candidates hold each term of
+ * the kinds asked for; a new reference, NULL when none were asked. */
+static json_t *
+count_facets(const vd_matcher_t *m, const json_t *kinds, const roaring_bitmap_t *candidates)
+{
+	json_t *out, *kind;
+	size_t i;
+	char prefix[32];
+
+	if (json_array_size(kinds) == 0)
+		return NULL;
+	out = json_object();
+	json_array_foreach(kinds, i, kind)
+	{
+		facet_count_t f = {.candidates = candidates, .counts = json_object()};
+
+		snprintf(prefix, sizeof(prefix), "%s:", json_string_value(kind));
+		f.skip = strlen(prefix);
+		vd_matcher_each_term(m, prefix, count_term, &f);
+		json_object_set_new(out, json_string_value(kind), f.counts);
+	}
+	return out;
+}
+
 /* The best candidates, explained; NULL when the store cannot be read. */
 static json_t *
-explain_all(search_t *s, vd_index_t *reader, const json_t *query, int today, uint64_t *total)
+explain_all(search_t *s, vd_index_t *reader, const json_t *query, int today,
+            const vd_search_hooks_t *hooks, uint64_t *total)
 {
 	json_t *results = json_array();
 
@@ -363,7 +412,7 @@ explain_all(search_t *s, vd_index_t *reader, const json_t *query, int today, uin
 		const candidate_t *c = &s->heap[i];
 		json_t *result = NULL;
 		int rc = vd_matcher_explain(reader, c->docid, query, today, c->score, c->distance,
-		                            &result);
+		                            hooks, &result);
 		if (rc < 0) {
 			json_decref(results);
 			return NULL;
@@ -379,7 +428,7 @@ explain_all(search_t *s, vd_index_t *reader, const json_t *query, int today, uin
 
 json_t *
 vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places,
-                  const json_t *query, int today)
+                  const json_t *query, int today, const vd_search_hooks_t *hooks)
 {
 	const json_t *near = json_object_get(query, "near");
 	const vd_municipality_t *in_place = place_of(places, json_object_get(query, "in"));
@@ -388,7 +437,7 @@ vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places
 	combo_t *combos = NULL;
 	size_t n_combos;
 	uint64_t total;
-	json_t *results, *response = NULL;
+	json_t *results, *response = NULL, *facets = NULL;
 
 	s.ref = near ? place_of(places, near) : in_place;
 	s.max_km = near ? json_number_value(json_object_get(near, "km")) : 0;
@@ -402,10 +451,12 @@ vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places
 	if (!s.heap || !n_combos)
 		goto out;
 
-	candidates = filter(m, json_object_get(query, "require"));
+	candidates =
+	    filter(m, json_object_get(query, "require"), json_object_get(query, "exclude"));
 	if (s.ref && s.max_km > 0)
 		limit_distance(&s, places, candidates);
 	total = roaring_bitmap_get_cardinality(candidates);
+	facets = count_facets(m, json_object_get(query, "facets"), candidates);
 	if (in_place) {
 		/* The people who live there first; the others only fill up. */
 		float radius;
@@ -420,11 +471,14 @@ vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places
 	}
 	rank(&s, candidates, combos, n_combos);
 
-	results = explain_all(&s, reader, query, today, &total);
+	results = explain_all(&s, reader, query, today, hooks, &total);
 	if (results)
 		response = json_pack("{s:O, s:I, s:o}", "query", query, "total", (json_int_t)total,
 		                     "results", results);
+	if (response && facets)
+		json_object_set(response, "facets", facets);
 out:
+	json_decref(facets);
 	if (in_part)
 		roaring_bitmap_free(in_part);
 	if (candidates)

@@ -267,7 +267,8 @@ write_done(vd_write_t *write, void *arg)
 	if (write->status == VD_OK) {
 		vd_plugins_write_done(e->reg, e->name, NULL);
 	} else {
-		snprintf(text, sizeof(text), "vacancy %s was not stored (%s): %s",
+		snprintf(text, sizeof(text), "%s %s was not stored (%s): %s",
+		         write->unique_term[1] == 'j' ? "jobseeker" : "vacancy",
 		         write->unique_term + 2, vd_status_str(write->status), write->error);
 		vd_log_error("plugin %s: %s", e->name, text);
 		vd_plugins_write_done(e->reg, e->name, text);
@@ -275,8 +276,8 @@ write_done(vd_write_t *write, void *arg)
 	free(e);
 }
 
-static int
-submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc)
+int
+vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc)
 {
 	emitted_t *e = calloc(1, sizeof(*e));
 	vd_write_t *write;
@@ -316,7 +317,7 @@ withdraw(vd_plugin_ctx_t *ctx, const char *id)
 		vd_log_error("plugin %s: vacancy %s is not this plugin's (its source is '%s')",
 		             ctx->name, id, source);
 	else
-		rc = submit(ctx, VD_WRITE_DELETE, term, NULL);
+		rc = vd_plugin_submit(ctx, VD_WRITE_DELETE, term, NULL);
 	free(source);
 	free(current);
 	return rc;
@@ -415,7 +416,7 @@ emit(vd_plugin_ctx_t *ctx, json_t *canonical)
 		vd_doc_free(doc);
 		goto out;
 	}
-	rc = submit(ctx, VD_WRITE_REPLACE, term, doc);
+	rc = vd_plugin_submit(ctx, VD_WRITE_REPLACE, term, doc);
 out:
 	free(source);
 	free(current);
@@ -549,6 +550,7 @@ vd_plugin_host_init(vd_plugin_ctx_t *ctx)
 	    .set_details = host_set_details,
 	    .free = host_free,
 	};
+	vd_plugin_host_init_data(ctx);
 }
 
 void

@@ -48,6 +48,7 @@ struct vd_plugin_ctx {
 	unsigned long hook_errors;
 	json_t *details; /* owned; NULL when unset */
 	char *config;    /* the config block as JSON text */
+	char *data_dir;  /* host->data_dir(), made on first use */
 	lt_dlhandle handle;
 	const vd_plugin_t *desc;
 	vd_host_t host; /* this plugin's table; host_private points back here */
@@ -72,6 +73,11 @@ void vd_plugins_write_done(vd_plugins_t *reg, const char *name, const char *erro
 
 /* Fills ctx->host (plugin_host.c). */
 void vd_plugin_host_init(vd_plugin_ctx_t *ctx);
+/* Fills the functions ABI 1.1 added to ctx->host (plugin_host_data.c). */
+void vd_plugin_host_init_data(vd_plugin_ctx_t *ctx);
+/* Queues a write for the plugin (doc taken); its failure is logged under
+ * the plugin's name and becomes its error. Returns 0 when queued. */
+int vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc);
 /* Frees ctx's routes and timers (plugin_host.c). */
 void vd_plugin_host_clear(vd_plugin_ctx_t *ctx);
 

@@ -47,6 +47,7 @@ ctx_free(vd_plugin_ctx_t *ctx)
 	free(ctx->error);
 	free(ctx->log_error);
 	free(ctx->config);
+	free(ctx->data_dir);
 	free(ctx);
 }
 
@@ -412,6 +413,76 @@ vd_plugins_profile_changed(vd_plugins_t *reg, const char *id, const char *profil
 		vd_plugin_call_end(ctx, "on_profile",
 		                   ctx->desc->on_profile(ctx->plugin_state, id, profile_json));
 	}
+}
+
+void
+vd_plugins_batch(vd_plugins_t *reg, vd_write_t *const *writes, size_t n)
+{
+	for (size_t i = 0; reg && i < n; i++) {
+		const vd_write_t *w = writes[i];
+		const char *data = NULL;
+
+		if (w->status != VD_OK || strncmp(w->unique_term, "Qj", 2) != 0)
+			continue;
+		if (w->kind == VD_WRITE_REPLACE)
+			data = vd_doc_data(w->doc, NULL);
+		else if (w->docid == 0)
+			continue; /* deleted nothing */
+		vd_plugins_profile_changed(reg, w->unique_term + 2, data);
+	}
+}
+
+/* A plugin's check_profile answer: a JSON array of {"pointer", "detail"}
+ * whose pointers lie under /extensions (a plugin judges only its own part).
+ * Appends them to errors; false when the answer is malformed. */
+static bool
+take_problems(const char *text, json_t *errors)
+{
+	json_t *list = json_loads(text, 0, NULL), *e;
+	size_t i;
+	bool ok = json_is_array(list) && json_array_size(list) > 0;
+
+	json_array_foreach(list, i, e)
+	{
+		const char *pointer = json_string_value(json_object_get(e, "pointer"));
+		const char *detail = json_string_value(json_object_get(e, "detail"));
+		if (!pointer || !detail || strncmp(pointer, "/extensions/", 12) != 0)
+			ok = false;
+	}
+	if (ok)
+		json_array_foreach(list, i, e) json_array_append_new(
+		    errors, json_pack("{s:O, s:O}", "pointer", json_object_get(e, "pointer"),
+		                      "detail", json_object_get(e, "detail")));
+	json_decref(list);
+	return ok;
+}
+
+bool
+vd_plugins_check_profile(vd_plugins_t *reg, const char *profile_json, json_t *errors)
+{
+	size_t before = json_array_size(errors);
+
+	for (size_t i = 0; reg && i < reg->n; i++) {
+		vd_plugin_ctx_t *ctx = reg->all[i];
+		char *text = NULL;
+		int rc;
+		/* check_profile came with ABI 1.1: an older descriptor ends before it. */
+		if (!hooked(ctx, VD_PLUGIN_RULES) || ctx->desc->abi_minor < 1 ||
+		    !ctx->desc->check_profile)
+			continue;
+		vd_plugin_call_begin(ctx);
+		rc = ctx->desc->check_profile(ctx->plugin_state, profile_json, &text);
+		if (rc == 0 && text && !take_problems(text, errors)) {
+			if (!ctx->log_error)
+				ctx->log_error =
+				    strdup("it returned errors that are not a JSON array "
+				           "of {pointer under /extensions/, detail}");
+			rc = -1;
+		}
+		free(text);
+		vd_plugin_call_end(ctx, "check_profile", rc);
+	}
+	return json_array_size(errors) == before;
 }
 
 /* Parses what a hook handed back (malloc'd text, freed here) into out under

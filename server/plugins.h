@@ -46,6 +46,13 @@ json_t *vd_plugins_list(const vd_plugins_t *reg);
 /* A profile was stored (profile_json) or deleted (NULL): every rules plugin's
  * on_profile. */
 void vd_plugins_profile_changed(vd_plugins_t *reg, const char *id, const char *profile_json);
+/* A vd_batch_cb's work: vd_plugins_profile_changed for every jobseeker
+ * write of the committed batch. */
+void vd_plugins_batch(vd_plugins_t *reg, vd_write_t *const *writes, size_t n);
+/* Every rules plugin's check_profile of a profile about to be stored
+ * (canonical JSON text): appends their {"pointer", "detail"} objects to
+ * errors; returns false when there were any. */
+bool vd_plugins_check_profile(vd_plugins_t *reg, const char *profile_json, json_t *errors);
 /* The annotations of one search result: {"<plugin>": annotation, ...} from
  * every rules plugin's annotate; new reference, NULL when there are none. */
 json_t *vd_plugins_annotate(vd_plugins_t *reg, const char *id, const char *profile_json);

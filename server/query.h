@@ -9,6 +9,8 @@
  *    "prefer": ["experience:chauffeur", ...],   occupation's, then the query's own
  *    "in": {"municipality": "Rotterdam", "code": "GM0599"},              only when given
  *    "near": {"municipality": "Utrecht", "code": "GM0344", "km": 20},    only when given
+ *    "exclude": ["language:nl:B1", ...],        only when given: holding any one leaves a person out
+ *    "facets": ["licence", "certificate"],      only when given: counts per term of these kinds
  *    "count_lowered_from": 5000}                only when count was above max_count
  *
  * Problems are appended to an errors array as {"pointer": ..., "detail": ...};

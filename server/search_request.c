@@ -18,8 +18,11 @@
 /* Room for a term of MAX_TERM_LEN and the kind or level written around it. */
 #define TERM_BUF (MAX_TERM_LEN + 64)
 
-static const char *const body_fields[] = {"text",   "count", "occupation", "require",
-                                          "prefer", "near",  "in"};
+static const char *const body_fields[] = {"text", "count", "occupation", "require", "prefer",
+                                          "near", "in",    "exclude",    "facets"};
+/* The kinds of term a search can count among those who qualify. */
+static const char *const facet_kinds[] = {"licence", "code95",     "certificate",
+                                          "skill",   "experience", "language"};
 static const char *const near_fields[] = {"municipality", "km"};
 static const char *const term_kinds[] = {"licence",     "code95", "language",
                                          "certificate", "skill",  "experience"};
@@ -591,6 +594,67 @@ normalise_prefer(const vd_taxonomy_t *tax, const vd_occupation_t *occ, const jso
 	return list;
 }
 
+/* The body's "exclude": terms of which holding any one leaves a person
+ * out. Returns a new array (empty when absent). */
+static json_t *
+normalise_exclude(const vd_taxonomy_t *tax, const json_t *exclude, json_t *errors)
+{
+	json_t *list = json_array();
+	char p[64];
+	size_t i;
+	json_t *v;
+
+	if (!exclude || json_is_null(exclude))
+		return list;
+	if (!json_is_array(exclude)) {
+		add_error(errors, "/exclude", NULL, NULL,
+		          "exclude must be an array of terms such as [\"language:nl:B1\"]");
+		return list;
+	}
+	json_array_foreach(exclude, i, v)
+	{
+		pointer_index(p, sizeof(p), "/exclude", i);
+		if (!json_is_string(v))
+			add_error(errors, p, NULL, NULL, "an excluded term must be a string");
+		else
+			add_term(tax, list, json_string_value(v), p, errors);
+	}
+	return list;
+}
+
+/* The body's "facets": the kinds of term to count among those who qualify.
+ * Returns a new array without duplicates (empty when absent). */
+static json_t *
+normalise_facets(const json_t *facets, json_t *errors)
+{
+	size_t n_kinds = sizeof(facet_kinds) / sizeof(*facet_kinds);
+	json_t *list = json_array();
+	char p[64];
+	size_t i;
+	json_t *v;
+
+	if (!facets || json_is_null(facets))
+		return list;
+	if (!json_is_array(facets)) {
+		add_error(
+		    errors, "/facets", NULL, NULL,
+		    "facets must be an array of kinds such as [\"licence\", \"certificate\"]");
+		return list;
+	}
+	json_array_foreach(facets, i, v)
+	{
+		const char *kind = json_string_value(v);
+
+		pointer_index(p, sizeof(p), "/facets", i);
+		if (!kind || !in_list(kind, facet_kinds, n_kinds))
+			vd_query_error(errors, p, NULL, facet_kinds, n_kinds,
+			               "a facet is one of the kinds of term");
+		else if (!array_has_string(list, kind))
+			json_array_append(list, v);
+	}
+	return list;
+}
+
 /* ---- the other fields ----------------------------------------------------- */
 
 /* Sets *count; false after an error. */
@@ -757,7 +821,7 @@ normalise_criteria(const vd_taxonomy_t *tax, const vd_places_t *places, const js
 {
 	const vd_occupation_t *occ = NULL;
 	const json_t *v;
-	json_t *require, *prefer;
+	json_t *require, *prefer, *extra;
 	size_t before = json_array_size(errors);
 
 	v = json_object_get(body, "occupation");
@@ -770,6 +834,14 @@ normalise_criteria(const vd_taxonomy_t *tax, const vd_places_t *places, const js
 	prefer = normalise_prefer(tax, occ, json_object_get(body, "prefer"), errors);
 	json_object_set_new(out, "require", require);
 	json_object_set_new(out, "prefer", prefer);
+	extra = normalise_exclude(tax, json_object_get(body, "exclude"), errors);
+	if (json_array_size(extra) > 0)
+		json_object_set(out, "exclude", extra);
+	json_decref(extra);
+	extra = normalise_facets(json_object_get(body, "facets"), errors);
+	if (json_array_size(extra) > 0)
+		json_object_set(out, "facets", extra);
+	json_decref(extra);
 	v = json_object_get(body, "in");
 	if (v && !json_is_null(v)) {
 		json_t *m = municipality(places, v, "/in", errors);

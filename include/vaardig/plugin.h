@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define VD_PLUGIN_ABI_MAJOR 1
-#define VD_PLUGIN_ABI_MINOR 0
+#define VD_PLUGIN_ABI_MINOR 1
 
 /* The name of the one exported symbol. */
 #define VD_PLUGIN_SYMBOL "vaardig_plugin"
@@ -178,6 +178,43 @@ struct vd_host {
 
 	/* Frees what a host function returned as new. */
 	void (*free)(void *p);
+
+	/* Since ABI 1.1. */
+
+	/* Today's date in Europe/Amsterdam as "YYYY-MM-DD" (the server's
+	 * clock, or its VAARDIG_TODAY override), written to out. */
+	void (*today)(const vd_host_t *host, char out[11]);
+
+	/* A folder of the plugin's own under the server's data_dir
+	 * ("<data_dir>/plugins/<name>"), created when missing; borrowed. NULL
+	 * when it cannot be created (logged). Files a plugin keeps there are
+	 * its own to make durable (write, fsync, rename). */
+	const char *(*data_dir)(const vd_host_t *host);
+
+	/* Reads the stored profiles a page at a time, in a fixed order: a new
+	 * JSON array of at most max profiles (as stored) that come after
+	 * cursor (0 to begin). *next is the cursor for the following page, 0
+	 * after the last. NULL on failure. A rules plugin calls it (a page per
+	 * timer tick, so the server keeps answering) to learn the population
+	 * it did not see change; on_profile tells it every change after init. */
+	char *(*profiles)(const vd_host_t *host, unsigned long cursor, unsigned max,
+	                  unsigned long *next);
+
+	/* Runs a structured search (the POST /v1/search body of API.md, plus
+	 * "exclude": ["term", ...]: people holding any of those terms are left
+	 * out) and returns the response as new JSON text, without other
+	 * plugins' lists. NULL when the query is refused: *error (may be NULL)
+	 * is then a new string naming the problems, freed with host->free. */
+	char *(*search)(const vd_host_t *host, const char *query_json, char **error);
+
+	/* Applies a JSON Merge Patch (RFC 7386) to a stored jobseeker profile,
+	 * validated like PATCH /v1/jobseekers/{id}; the write is asynchronous
+	 * (durable soon after, not when this returns) and recorded as done by
+	 * the plugin. Returns 0 when queued, -1 when the profile is absent or
+	 * the result invalid: *error (may be NULL) then names the problem,
+	 * freed with host->free. */
+	int (*patch_profile)(const vd_host_t *host, const char *id, const char *patch_json,
+	                     char **error);
 };
 
 /* The descriptor: the one exported symbol, named VD_PLUGIN_SYMBOL. */
@@ -214,6 +251,15 @@ typedef struct vd_plugin {
 	 * results array. *list is JSON text (malloc'd; NULL for none), added as
 	 * "lists": {"<plugin>": ...}. */
 	int (*expand)(void *state, const char *query_json, const char *results_json, char **list);
+
+	/* Since ABI 1.1; may be NULL. */
+
+	/* VD_PLUGIN_RULES: checks the plugin's own part of a profile about to
+	 * be stored (its "extensions" block, for one). *errors is NULL when
+	 * the profile is acceptable, else JSON text of an array of
+	 * {"pointer": "/extensions/<plugin>/...", "detail": "..."} (malloc'd);
+	 * the write is then refused with 422 and those errors. */
+	int (*check_profile)(void *state, const char *profile_json, char **errors);
 } vd_plugin_t;
 
 #ifdef __cplusplus

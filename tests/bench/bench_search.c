@@ -213,7 +213,8 @@ run_once(bench_t *b, const json_t *entry, const json_t *vacancy)
 	json_t *response = NULL;
 
 	if (query) {
-		response = vd_matcher_search(b->matcher, b->reader, b->places, query, b->today);
+		response =
+		    vd_matcher_search(b->matcher, b->reader, b->places, query, b->today, NULL);
 		if (!response)
 			fprintf(stderr, "bench_search: search failed: %s\n",
 			        vd_index_last_error(b->reader));

@@ -241,6 +241,56 @@ def test_counts(c):
         c.eq(bad, [], "5000 chauffeurs: results the oracle does not qualify")
 
 
+def facet_oracle(ids, kind):
+    """{rest: n} over the people in ids for every term of kind they hold today."""
+    counts = {}
+    for i in ids:
+        p = BY_ID[i]
+        terms = set()
+        if kind == "licence":
+            terms = {"licence:" + l["category"].upper() for l in p.get("licences") or []}
+        elif kind == "certificate":
+            terms = {"certificate:" + x["code"].lower() for x in p.get("certificates") or []}
+        for t in terms:
+            if ORACLE.holds(p, t):
+                counts[t.split(":", 1)[1]] = counts.get(t.split(":", 1)[1], 0) + 1
+    return counts
+
+
+def test_exclude_and_facets(c):
+    """"exclude" leaves out everyone holding any of its terms; "facets" counts
+    terms among all who qualify (not only the returned page)."""
+    excluded = ["licence:CE", "certificate:vca-basis"]
+    body = {"count": 1000, "occupation": "chauffeur", "exclude": excluded,
+            "facets": ["licence", "certificate"]}
+    r = search_body(body)
+    if not c.status(r, 200, "POST exclude+facets"):
+        return
+    want = {i for i in ORACLE.qualifying(PEOPLE, TABLE["chauffeur"])
+            if not any(ORACLE.holds(BY_ID[i], t) for t in excluded)}
+    c.eq(r.json.get("total"), len(want), "exclude: total (oracle)")
+    got = [x["id"] for x in r.json["results"]]
+    c.eq(sorted(set(got) - want), [], "exclude: results outside the oracle's set")
+    c.eq(len(got), min(1000, len(want)), "exclude: len(results)")
+    c.eq(r.json["query"].get("exclude"), excluded, "exclude echoed in query")
+    for kind in ("licence", "certificate"):
+        c.eq(r.json.get("facets", {}).get(kind), facet_oracle(want, kind),
+             "facets[%s] over all who qualify" % kind)
+    r = search_text("40 heftruckchauffeurs")
+    if c.status(r, 200, "no facets asked"):
+        c.check("facets" not in r.json, "facets only when asked: %r" % r.json.get("facets"))
+    r = SERVER.request("GET", q("40 heftruckchauffeurs") + "&facets=licence",
+                       token="employer-service")
+    if c.status(r, 200, "GET ?facets=licence"):
+        c.eq(r.json.get("facets", {}).get("licence"),
+             facet_oracle(ORACLE.qualifying(PEOPLE, TABLE["heftruckchauffeur"]), "licence"),
+             "GET facets[licence]")
+    for bad, pointer in (({"occupation": "kok", "facets": ["hobby"]}, "/facets/0"),
+                         ({"occupation": "kok", "exclude": ["licence:Q"]}, "/exclude/0"),
+                         ({"occupation": "kok", "exclude": "licence:B"}, "/exclude")):
+        c.problem(search_body(bad), 422, "POST %s" % json.dumps(bad), pointer=pointer)
+
+
 def find_word(body, word):
     return word.lower() in json.dumps(body, ensure_ascii=False).lower()
 
@@ -292,6 +342,7 @@ def main():
             ("API.md occupation table", test_table),
             ("count default and limit", test_counts),
             ("unknown words", test_unknown_words),
+            ("exclude and facets", test_exclude_and_facets),
         ])
     except SystemExit as e:
         if e.code:
