@@ -24,11 +24,12 @@ typedef struct vd_doc vd_doc_t;
 typedef unsigned vd_docid_t;
 
 enum vd_value_slot {
-	VD_SLOT_NEXT_EXPIRY = 0, /* "YYYYMMDD": the first day a held competence lapses */
-	VD_SLOT_LOCATION = 1,    /* "lat,lon" of the person (own location or municipality) */
-	VD_SLOT_HOURS = 2,       /* hours per week, decimal text */
-	VD_SLOT_AVAILABLE = 3,   /* "YYYYMMDD" */
-	VD_SLOT_MUNICIPALITY = 4 /* CBS code */
+	VD_SLOT_NEXT_EXPIRY = 0,  /* "YYYYMMDD": the first day a held competence lapses */
+	VD_SLOT_LOCATION = 1,     /* "lat,lon" of the person (own location or municipality) */
+	VD_SLOT_HOURS = 2,        /* hours per week, decimal text */
+	VD_SLOT_AVAILABLE = 3,    /* "YYYYMMDD" */
+	VD_SLOT_MUNICIPALITY = 4, /* CBS code */
+	VD_SLOT_ID = 5            /* a jobseeker's id: searches explain without reading the data */
 };
 
 /* A document being built in C, handed to the writer thread (plain C: no Xapian). */

@@ -38,6 +38,59 @@ met_groups(const json_t *require, const json_t *held)
 	return met;
 }
 
+static bool
+known_holds(const vd_matcher_t *m, vd_docid_t docid, const char *term)
+{
+	const roaring_bitmap_t *docs = vd_matcher_term(m, term);
+	return docs && roaring_bitmap_contains(docs, docid);
+}
+
+int
+vd_matcher_explain_known(const vd_matcher_t *m, vd_docid_t docid, const json_t *query, int today,
+                         double score, double distance, json_t **out)
+{
+	const facts_t *f = vd_matcher_facts(m, docid);
+	json_t *met, *preferred, *result, *group, *term;
+	size_t i, j;
+
+	*out = NULL;
+	/* The bitmaps hold what was held when the profile was indexed: true
+	 * today unless something lapsed since (the expiry timer re-indexes
+	 * those just after midnight). */
+	if (!f || !f->id || (f->lapse && f->lapse <= today))
+		return 0;
+	met = json_array();
+	json_array_foreach(json_object_get(query, "require"), i, group)
+	{
+		const char *by = NULL;
+		json_array_foreach(group, j, term)
+		{
+			if (known_holds(m, docid, json_string_value(term))) {
+				by = json_string_value(term);
+				break;
+			}
+		}
+		if (!by) {
+			json_decref(met);
+			return 0;
+		}
+		json_array_append_new(met,
+		                      json_pack("{s:I, s:s}", "require", (json_int_t)i, "by", by));
+	}
+	preferred = json_array();
+	json_array_foreach(json_object_get(query, "prefer"), i, term)
+	{
+		if (known_holds(m, docid, json_string_value(term)))
+			json_array_append(preferred, term);
+	}
+	result = json_pack("{s:s, s:f, s:o, s:o}", "id", f->id, "score", round(score * 1000) / 1000,
+	                   "met", met, "preferred", preferred);
+	if (result && !isnan(distance))
+		json_object_set_new(result, "distance_km", json_real(round(distance * 10) / 10));
+	*out = result;
+	return result ? 1 : -1;
+}
+
 int
 vd_matcher_explain(vd_index_t *reader, vd_docid_t docid, const json_t *query, int today,
                    double score, double distance, const vd_search_hooks_t *hooks, json_t **out)

@@ -10,10 +10,13 @@
 
 /* What ranking needs of a jobseeker without reading its document. */
 typedef struct facts {
+	double point[3];   /* vd_point_on_sphere of lat, lon; NAN when unknown */
 	float lat, lon;    /* NAN when unknown */
 	float hours;       /* 0 when unknown */
 	int32_t available; /* YYYYMMDD, 0 when unknown */
+	int32_t lapse;     /* YYYYMMDD a held competence lapses, 0 when none */
 	uint16_t municipality;
+	char *id; /* the jobseeker's id (owned); NULL when not indexed with it */
 } facts_t;
 
 /* Borrowed; NULL when docid is unknown. */
@@ -40,6 +43,34 @@ const roaring_bitmap_t *vd_matcher_residents(const vd_matcher_t *m, unsigned mun
                                              float *radius);
 /* Jobseekers with their own location but no municipality. */
 const roaring_bitmap_t *vd_matcher_loose(const vd_matcher_t *m);
+
+/* The circles of distance searches, kept (match_radius.c). */
+typedef struct vd_radius vd_radius_t;
+typedef struct vd_radius_cache vd_radius_cache_t;
+vd_radius_cache_t *vd_radius_cache_new(size_t n_places);
+void vd_radius_cache_free(vd_radius_cache_t *cache);
+/* Forgets every circle (a municipality's radius grew). */
+void vd_radius_cache_clear(vd_radius_cache_t *cache);
+/* docid moved from municipality index from to to (either may be out of
+ * range: none). */
+void vd_radius_cache_moved(vd_radius_cache_t *cache, vd_docid_t docid, unsigned from, unsigned to);
+/* The circle of km around municipality index ref, built when not kept;
+ * borrowed until the next call; NULL when out of memory. */
+const vd_radius_t *vd_radius_cache_get(vd_radius_cache_t *cache, const vd_matcher_t *m,
+                                       const vd_places_t *places, unsigned ref, double km);
+/* The residents of the municipalities wholly inside. */
+const roaring_bitmap_t *vd_radius_inside(const vd_radius_t *r);
+/* The municipalities the circle cuts: their indexes in *out. */
+size_t vd_radius_border(const vd_radius_t *r, const unsigned **out);
+/* The matcher's cache of circles. */
+vd_radius_cache_t *vd_matcher_radius_cache(vd_matcher_t *m);
+
+/* Says from the bitmaps alone which competence met which requirement group
+ * and which preferences docid holds: 1 with *out as vd_matcher_explain's;
+ * 0 when only the stored profile can tell (its id is not known, or a
+ * competence lapsed since it was indexed). */
+int vd_matcher_explain_known(const vd_matcher_t *m, vd_docid_t docid, const json_t *query,
+                             int today, double score, double distance, json_t **out);
 
 /* Reads docid's profile and says which competence met which requirement
  * group and which preferences it holds, as of today, with the annotations

@@ -56,6 +56,7 @@ typedef struct combo {
 typedef struct search {
 	const vd_matcher_t *m;
 	const vd_municipality_t *ref; /* distance is measured from here */
+	double ref_point[3];          /* ref on the unit sphere */
 	double max_km;                /* hard filter when > 0 */
 	const roaring_bitmap_t *in_docs;
 	double hours; /* wanted hours per week, 0 when not asked */
@@ -146,7 +147,7 @@ distance_to(const search_t *s, const facts_t *f)
 {
 	if (!s->ref || !f || isnan(f->lat))
 		return NAN;
-	return vd_distance_km(s->ref->lat, s->ref->lon, f->lat, f->lon);
+	return vd_chord2_km(vd_chord2(s->ref_point, f->point));
 }
 
 static bool
@@ -210,6 +211,7 @@ filter(const vd_matcher_t *m, const json_t *require, const json_t *exclude)
 
 typedef struct radius_check {
 	const search_t *s;
+	double max_chord2; /* vd_chord2_for_km(max_km) */
 	roaring_bitmap_t *inside;
 } radius_check_t;
 
@@ -217,40 +219,50 @@ static bool
 check_one(uint32_t docid, void *arg)
 {
 	radius_check_t *rc = arg;
-	double d = distance_to(rc->s, vd_matcher_facts(rc->s->m, docid));
-	if (!isnan(d) && d <= rc->s->max_km)
+	const facts_t *f = vd_matcher_facts(rc->s->m, docid);
+
+	/* NAN compares false: no place, not inside. */
+	if (f && vd_chord2(rc->s->ref_point, f->point) <= rc->max_chord2)
 		roaring_bitmap_add(rc->inside, docid);
 	return true;
 }
 
 /* Keeps the candidates within max_km of ref. A municipality whose every
  * resident is inside (its point's distance plus its radius) or outside is
- * taken or left whole; the rest are checked one by one. */
+ * taken or left whole (match_radius.c keeps those per circle); the people
+ * of the ones the circle cuts, and those with a location but no
+ * municipality, are checked one by one. */
 static void
-limit_distance(const search_t *s, const vd_places_t *places, roaring_bitmap_t *candidates)
+limit_distance(const search_t *s, vd_matcher_t *m, const vd_places_t *places,
+               roaring_bitmap_t *candidates)
 {
-	roaring_bitmap_t *inside = roaring_bitmap_create();
-	roaring_bitmap_t *border = roaring_bitmap_copy(vd_matcher_loose(s->m));
-	radius_check_t rc = {s, inside};
+	const vd_radius_t *circle =
+	    vd_radius_cache_get(vd_matcher_radius_cache(m), m, places, s->ref->index, s->max_km);
+	roaring_bitmap_t *inside, *border;
+	radius_check_t rc = {s, vd_chord2_for_km(s->max_km), NULL};
+	const unsigned *cut;
+	size_t n_cut;
 
-	for (size_t i = 0; i < vd_places_count(places); i++) {
-		const vd_municipality_t *muni = vd_places_at(places, i);
-		float radius;
-		const roaring_bitmap_t *residents =
-		    vd_matcher_residents(s->m, (unsigned)i, &radius);
-		double d;
-
-		if (!residents)
-			continue;
-		d = vd_distance_km(s->ref->lat, s->ref->lon, muni->lat, muni->lon);
-		if (d - radius > s->max_km)
-			continue;
-		roaring_bitmap_or_inplace(d + radius <= s->max_km ? inside : border, residents);
+	if (!circle) {
+		roaring_bitmap_clear(candidates); /* out of memory: nobody rather than anybody */
+		return;
 	}
-	roaring_bitmap_and_inplace(border, candidates);
-	roaring_bitmap_andnot_inplace(border, inside);
+	inside = roaring_bitmap_and(candidates, vd_radius_inside(circle));
+	rc.inside = inside;
+	border = roaring_bitmap_and(candidates, vd_matcher_loose(m));
 	roaring_iterate(border, check_one, &rc);
-	roaring_bitmap_and_inplace(candidates, inside);
+	n_cut = vd_radius_border(circle, &cut);
+	for (size_t i = 0; i < n_cut; i++) {
+		float radius;
+		const roaring_bitmap_t *residents = vd_matcher_residents(m, cut[i], &radius);
+		roaring_bitmap_t *part =
+		    residents ? roaring_bitmap_and(candidates, residents) : NULL;
+		if (part) {
+			roaring_iterate(part, check_one, &rc);
+			roaring_bitmap_free(part);
+		}
+	}
+	roaring_bitmap_overwrite(candidates, inside);
 	roaring_bitmap_free(border);
 	roaring_bitmap_free(inside);
 }
@@ -411,8 +423,15 @@ explain_all(search_t *s, vd_index_t *reader, const json_t *query, int today,
 	for (size_t i = 0; i < s->n_heap; i++) {
 		const candidate_t *c = &s->heap[i];
 		json_t *result = NULL;
-		int rc = vd_matcher_explain(reader, c->docid, query, today, c->score, c->distance,
-		                            hooks, &result);
+		int rc = 0;
+
+		/* Annotating plugins are handed the stored profile: only then read it. */
+		if (!hooks || !hooks->annotate)
+			rc = vd_matcher_explain_known(s->m, c->docid, query, today, c->score,
+			                              c->distance, &result);
+		if (rc == 0)
+			rc = vd_matcher_explain(reader, c->docid, query, today, c->score,
+			                        c->distance, hooks, &result);
 		if (rc < 0) {
 			json_decref(results);
 			return NULL;
@@ -441,6 +460,8 @@ vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places
 
 	s.ref = near ? place_of(places, near) : in_place;
 	s.max_km = near ? json_number_value(json_object_get(near, "km")) : 0;
+	if (s.ref)
+		vd_point_on_sphere(s.ref->lat, s.ref->lon, s.ref_point);
 	s.hours = json_number_value(json_object_get(query, "hours_per_week"));
 	s.count = (size_t)json_integer_value(json_object_get(query, "count"));
 	s.continuous_max = (s.ref ? DISTANCE_WEIGHT : 0) + (s.hours > 0 ? HOURS_WEIGHT : 0);
@@ -454,7 +475,7 @@ vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places
 	candidates =
 	    filter(m, json_object_get(query, "require"), json_object_get(query, "exclude"));
 	if (s.ref && s.max_km > 0)
-		limit_distance(&s, places, candidates);
+		limit_distance(&s, m, places, candidates);
 	total = roaring_bitmap_get_cardinality(candidates);
 	facets = count_facets(m, json_object_get(query, "facets"), candidates);
 	if (in_place) {

@@ -939,10 +939,43 @@ out:
 	return n;
 }
 
+#define EARTH_RADIUS_KM 6371.0088 /* mean Earth radius (IUGG) */
+
+void
+vd_point_on_sphere(double lat, double lon, double out[3])
+{
+	const double rad = M_PI / 180.0;
+
+	out[0] = cos(lat * rad) * cos(lon * rad);
+	out[1] = cos(lat * rad) * sin(lon * rad);
+	out[2] = sin(lat * rad);
+}
+
+double
+vd_chord2(const double a[3], const double b[3])
+{
+	double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+	return dx * dx + dy * dy + dz * dz;
+}
+
+double
+vd_chord2_for_km(double km)
+{
+	double half = sin(km / (2.0 * EARTH_RADIUS_KM));
+	return 4.0 * half * half;
+}
+
+double
+vd_chord2_km(double chord2)
+{
+	double half = sqrt(chord2) / 2.0;
+	return 2.0 * EARTH_RADIUS_KM * asin(half > 1.0 ? 1.0 : half);
+}
+
 double
 vd_distance_km(double lat1, double lon1, double lat2, double lon2)
 {
-	const double r = 6371.0088; /* mean Earth radius (IUGG) */
+	const double r = EARTH_RADIUS_KM;
 	const double rad = M_PI / 180.0;
 	double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
 	double a = sin(dlat / 2) * sin(dlat / 2) +

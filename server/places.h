@@ -35,4 +35,15 @@ size_t vd_places_suggest(const vd_places_t *places, const char *name, const char
 /* Great-circle distance in km. */
 double vd_distance_km(double lat1, double lon1, double lat2, double lon2);
 
+/* The same distance through points on the unit sphere, so that a search
+ * computes each person's point once and then needs no trigonometry to test
+ * a radius: the squared chord between two points grows with their
+ * great-circle distance, so d <= km exactly when chord2 <= vd_chord2_for_km(km). */
+void vd_point_on_sphere(double lat, double lon, double out[3]);
+double vd_chord2(const double a[3], const double b[3]);
+double vd_chord2_for_km(double km);
+/* The great-circle distance in km for a squared chord (equals vd_distance_km
+ * of the two points up to rounding). */
+double vd_chord2_km(double chord2);
+
 #endif

@@ -510,6 +510,15 @@ take_answer(vd_plugin_ctx_t *ctx, const char *what, int rc, char *text, json_t *
 	json_object_set_new(*out, ctx->name, value);
 }
 
+bool
+vd_plugins_annotating(const vd_plugins_t *reg)
+{
+	for (size_t i = 0; reg && i < reg->n; i++)
+		if (hooked(reg->all[i], VD_PLUGIN_RULES) && reg->all[i]->desc->annotate)
+			return true;
+	return false;
+}
+
 json_t *
 vd_plugins_annotate(vd_plugins_t *reg, const char *id, const char *profile_json)
 {

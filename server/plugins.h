@@ -53,6 +53,9 @@ void vd_plugins_batch(vd_plugins_t *reg, vd_write_t *const *writes, size_t n);
  * (canonical JSON text): appends their {"pointer", "detail"} objects to
  * errors; returns false when there were any. */
 bool vd_plugins_check_profile(vd_plugins_t *reg, const char *profile_json, json_t *errors);
+/* Whether any loaded rules plugin annotates search results (when none
+ * does, a search need not read the stored profiles it returns). */
+bool vd_plugins_annotating(const vd_plugins_t *reg);
 /* The annotations of one search result: {"<plugin>": annotation, ...} from
  * every rules plugin's annotate; new reference, NULL when there are none. */
 json_t *vd_plugins_annotate(vd_plugins_t *reg, const char *id, const char *profile_json);

@@ -228,7 +228,8 @@ vd_profile_to_doc(const vd_places_t *places, const json_t *canonical, int today,
 	held = vd_profile_held(canonical, today, &next_expiry);
 	if (!held)
 		goto out;
-	if (!add_prefixed(doc, "Qj", id) || !vd_doc_add_term(doc, "Tj"))
+	if (!add_prefixed(doc, "Qj", id) || !vd_doc_add_term(doc, "Tj") ||
+	    !vd_doc_set_value(doc, VD_SLOT_ID, id))
 		goto out_free_held;
 	json_array_foreach(
 	    held, i, term) if (!add_prefixed(doc, "K", json_string_value(term))) goto out_free_held;

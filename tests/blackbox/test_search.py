@@ -241,6 +241,55 @@ def test_counts(c):
         c.eq(bad, [], "5000 chauffeurs: results the oracle does not qualify")
 
 
+def replace_person(person):
+    """PUTs person (a profile dict) and keeps PEOPLE/BY_ID in step."""
+    r = SERVER.request("PUT", "/v1/jobseekers/" + person["id"], person, token="caseworker")
+    if person["id"] in BY_ID:
+        PEOPLE[:] = [person if p["id"] == person["id"] else p for p in PEOPLE]
+    else:
+        PEOPLE.append(person)
+    BY_ID[person["id"]] = person
+    return r
+
+
+def test_distance_after_moves(c):
+    """A distance search keeps the circles it computed (per place and km);
+    people moving in and out, and an own location that widens a
+    municipality's radius, must show in the next identical search."""
+    text = "1000 chauffeurs binnen 20 km van Utrecht"
+    req = require_of("chauffeur")
+
+    def again(what):
+        check_search(c, text + " " + what, search_text(text), req, 1000,
+                     near="Utrecht", km=20)
+
+    again("(first)")
+    again("(second, from the kept circle)")
+    mover = dict(id="move-into-utrecht", municipality="Groningen",
+                 licences=[{"category": "B"}])
+    c.status(replace_person(mover), 201, "PUT a chauffeur in Groningen")
+    again("after a chauffeur was added far away")
+    # Bunnik lies whole inside the circle (about 7 km from Utrecht's point):
+    # its residents come from the kept circle, not from a check per person.
+    mover = dict(mover, municipality="Bunnik")
+    c.status(replace_person(mover), 200, "move the chauffeur to Bunnik")
+    again("after a move into the circle")
+    # Own location 19.9 km east of Utrecht's point, registered in Utrecht:
+    # Utrecht's radius grows, so whole-municipality decisions change.
+    far = dict(id="far-in-utrecht", municipality="Utrecht",
+               location={"lat": 52.0907, "lon": 5.4127}, licences=[{"category": "CE"}])
+    c.status(replace_person(far), 201, "PUT a chauffeur with a far own location")
+    again("after a municipality's radius grew")
+    mover = dict(mover, municipality="Maastricht")
+    c.status(replace_person(mover), 200, "move the chauffeur out to Maastricht")
+    again("after a move out of the circle")
+    r = SERVER.request("DELETE", "/v1/jobseekers/far-in-utrecht", token="caseworker")
+    c.status(r, 204, "DELETE the far chauffeur")
+    PEOPLE[:] = [p for p in PEOPLE if p["id"] != "far-in-utrecht"]
+    del BY_ID["far-in-utrecht"]
+    again("after a delete")
+
+
 def facet_oracle(ids, kind):
     """{rest: n} over the people in ids for every term of kind they hold today."""
     counts = {}
@@ -343,6 +392,7 @@ def main():
             ("count default and limit", test_counts),
             ("unknown words", test_unknown_words),
             ("exclude and facets", test_exclude_and_facets),
+            ("distance after moves", test_distance_after_moves),
         ])
     except SystemExit as e:
         if e.code:
