@@ -9,7 +9,7 @@
 #   FUZZ_BUILD_DIR  where objects, binaries, the growing corpus and new crash
 #                   inputs go (default: build-fuzz/ in the source tree, which
 #                   .gitignore's /build*/ keeps out of git)
-#   FUZZ_TARGETS    the targets to run, space-separated (default: all five)
+#   FUZZ_TARGETS    the targets to run, space-separated (default: all of them)
 #   FUZZ_JOBS       parallel compile jobs (default 2)
 #   CC              a clang (default clang)
 #
@@ -30,7 +30,7 @@ esac
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$srcdir/build-fuzz}
-targets=${FUZZ_TARGETS:-fuzz_profile fuzz_merge_patch fuzz_query_text fuzz_search_body fuzz_vacancy}
+targets=${FUZZ_TARGETS:-fuzz_profile fuzz_merge_patch fuzz_query_text fuzz_search_body fuzz_vacancy fuzz_jsonld fuzz_csv}
 jobs=${FUZZ_JOBS:-2}
 CC=${CC:-clang}
 
@@ -39,6 +39,8 @@ CC=${CC:-clang}
 # Xapian (index_doc.c builds documents in C, index.cc is not linked).
 server_sources="status.c dates.c taxonomy.c places.c profile.c profile_terms.c merge_patch.c
 	query.c search_request.c vacancy.c index_doc.c"
+# The source plugins' readers (fuzz_jsonld, fuzz_csv), apart from their glue.
+plugin_sources="common/source.c source-jsonld/jsonld_read.c source-csv/csv_read.c"
 
 # clang with libFuzzer's runtime; installed from Debian when missing.
 have_libfuzzer() {
@@ -73,6 +75,7 @@ fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -g -O1 $san -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 	-I$build -I$srcdir/server -I$srcdir/include -I$srcdir/tests/fuzz
+	-I$srcdir/plugins/common -I$srcdir/plugins/source-jsonld -I$srcdir/plugins/source-csv
 	$(pkg-config --cflags jansson)"
 libs="$(pkg-config --libs jansson) -lm"
 
@@ -83,7 +86,7 @@ compile() {
 	extra=$2
 	obj=$build/obj/$(basename "$src" .c).o
 	if [ -f "$obj" ] && [ -z "$(find "$src" "$srcdir"/server/*.h "$srcdir"/tests/fuzz/*.h \
-		"$build/config.h" -newer "$obj")" ]; then
+		"$srcdir"/plugins/*/*.h "$srcdir"/include/vaardig/*.h "$build/config.h" -newer "$obj")" ]; then
 		return 0
 	fi
 	# shellcheck disable=SC2086 # the flags are word lists
@@ -93,7 +96,8 @@ compile() {
 echo "fuzz: building in $build"
 objects=
 pids=
-for f in $server_sources ../tests/fuzz/fuzz_common.c; do
+for f in $server_sources ../tests/fuzz/fuzz_common.c ../tests/fuzz/fuzz_source.c \
+	$(for p in $plugin_sources; do echo "../plugins/$p"; done); do
 	compile "$srcdir/server/$f" "-fsanitize=fuzzer-no-link" &
 	pids="$pids $!"
 	objects="$objects $build/obj/$(basename "$f" .c).o"

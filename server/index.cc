@@ -21,6 +21,10 @@ struct vd_index {
 	Xapian::WritableDatabase *wdb = nullptr; // writer only
 	std::string dir;
 	std::string last_error;
+	// Writer only: each batch runs in a transaction, so that a failed one
+	// can be discarded (close() and the destructor would commit it).
+	bool in_txn = false;
+	vd_status_t failed = VD_OK; // a change in this batch failed: it must not commit
 };
 
 static char *
@@ -191,27 +195,51 @@ to_xapian(const vd_doc_t *doc)
 	return xdoc;
 }
 
-extern "C" vd_status_t
-vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc, vd_docid_t *docid)
+// A change that throws may have written part of itself (a full disk fails
+// a block write half-way): the batch it belongs to is then never committed.
+template <typename Change>
+static vd_status_t
+change(vd_index_t *index, Change apply)
 {
+	if (!index->wdb) {
+		index->last_error = "the database could not be reopened after a failed commit";
+		return VD_ERR_IO;
+	}
 	VD_TRY
-	Xapian::docid id = index->wdb->replace_document(unique_term, to_xapian(doc));
-	if (docid)
-		*docid = id;
+	if (!index->in_txn) {
+		index->wdb->begin_transaction(true);
+		index->in_txn = true;
+	}
+	apply();
 	return VD_OK;
 	VD_CATCH(index)
 }
 
 extern "C" vd_status_t
+vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc, vd_docid_t *docid)
+{
+	vd_status_t status = change(index, [&]() {
+		Xapian::docid id = index->wdb->replace_document(unique_term, to_xapian(doc));
+		if (docid)
+			*docid = id;
+	});
+	if (index->failed == VD_OK)
+		index->failed = status;
+	return status;
+}
+
+extern "C" vd_status_t
 vd_index_delete(vd_index_t *index, const char *unique_term, vd_docid_t *docid)
 {
-	VD_TRY
-	Xapian::PostingIterator it = index->wdb->postlist_begin(unique_term);
-	*docid = it == index->wdb->postlist_end(unique_term) ? 0 : *it;
-	if (*docid)
-		index->wdb->delete_document(*docid);
-	return VD_OK;
-	VD_CATCH(index)
+	vd_status_t status = change(index, [&]() {
+		Xapian::PostingIterator it = index->wdb->postlist_begin(unique_term);
+		*docid = it == index->wdb->postlist_end(unique_term) ? 0 : *it;
+		if (*docid)
+			index->wdb->delete_document(*docid);
+	});
+	if (index->failed == VD_OK)
+		index->failed = status;
+	return status;
 }
 
 // Xapian fsyncs its files but not the directory after renaming the new
@@ -232,12 +260,23 @@ sync_dir(vd_index_t *index)
 }
 
 // After a failed commit the writer's state is unknown: reopen it so that
-// the batch's changes are dropped and the next batch starts clean.
+// the batch's changes are dropped and the next batch starts clean. The
+// transaction is cancelled first: close() would commit it.
 static void
 reopen_writer(vd_index_t *index)
 {
+	if (index->wdb && index->in_txn) {
+		try {
+			index->wdb->cancel_transaction();
+		} catch (...) {
+			// Cancelled anyway, says Xapian; close() aborts it if not.
+		}
+	}
+	index->in_txn = false;
+	index->failed = VD_OK;
 	try {
-		index->wdb->close();
+		if (index->wdb)
+			index->wdb->close();
 	} catch (...) {
 	}
 	delete index->wdb;
@@ -255,6 +294,12 @@ extern "C" vd_status_t
 vd_index_commit(vd_index_t *index)
 {
 	vd_status_t status;
+	if (index->failed != VD_OK) {
+		// last_error still names the change that failed.
+		status = index->failed;
+		reopen_writer(index);
+		return status;
+	}
 	if (!index->wdb) {
 		reopen_writer(index);
 		if (!index->wdb) {
@@ -264,7 +309,12 @@ vd_index_commit(vd_index_t *index)
 		}
 	}
 	try {
-		index->wdb->commit();
+		if (index->in_txn) {
+			index->in_txn = false;
+			index->wdb->commit_transaction(); // a flushed one: on disk now
+		} else {
+			index->wdb->commit();
+		}
 		return sync_dir(index);
 	} catch (const Xapian::Error &e) {
 		status = from_xapian(index, e);

@@ -84,6 +84,19 @@ vd_src_clean(const char *text)
 	return out;
 }
 
+json_t *
+vd_src_title(const char *title)
+{
+	size_t n = strlen(title);
+
+	if (n > 300) {
+		n = 300;
+		while (n > 0 && ((unsigned char)title[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return json_stringn(title, n);
+}
+
 bool
 vd_src_date(const char *text, char out[11])
 {

@@ -48,6 +48,9 @@ char *vd_src_fold(const char *text);
  * space, none at either end (a spreadsheet cell with a line break, a title
  * with a tab). New malloc'd string. */
 char *vd_src_clean(const char *text);
+/* title cut to what a vacancy holds (300 bytes), on a character boundary:
+ * a new JSON string, NULL when title is not UTF-8. */
+json_t *vd_src_title(const char *title);
 /* "2026-12-31" from "2026-12-31", "2026-12-31T23:59:00+01:00", "31-12-2026"
  * or "31/12/2026" into out[11]; false when it is none of those. */
 bool vd_src_date(const char *text, char out[11]);

@@ -216,7 +216,11 @@ class Server:
         return self.start()
 
     def __exit__(self, *exc):
-        self.kill()
+        # SIGTERM, so that a sanitizer build reports leaks at exit.
+        try:
+            self.stop(timeout=60)
+        except ServerFailed:
+            pass  # killed; run() reports what its stderr says
         return False
 
     def stderr_text(self):
@@ -412,6 +416,7 @@ def run(tests):
         except Exception:
             c.failures.append("exception")
             print("FAIL: %s raised:\n%s" % (name, traceback.format_exc()), flush=True)
+        _stop_and_check(c, _started_in_test)
         dt = time.monotonic() - t0
         if c.failures:
             failed.append(name)
@@ -421,11 +426,32 @@ def run(tests):
                 print("-- stderr of %s (%s):\n%s" % (s.label, s.tmp, text[-6000:]), flush=True)
         else:
             print("-- %s ok (%.1fs)" % (name, dt), flush=True)
-        for s in list(_started_in_test):
-            s.kill()
     print("%d of %d tests failed%s" % (len(failed), len(tests),
                                        (": " + ", ".join(failed)) if failed else ""))
     sys.exit(1 if failed else 0)
+
+
+# What AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer write
+# when they find something (scripts/sanitize.sh runs the tests on such a build).
+SANITIZER_MARKS = ("Sanitizer", "runtime error:")
+
+
+def _stop_and_check(c, servers):
+    """Stops every server a test started with SIGTERM (a clean exit, so that
+    LeakSanitizer gets to report; servers a test killed stay killed) and
+    fails the test when a server's stderr holds a sanitizer report."""
+    for s in servers:
+        try:
+            s.stop(timeout=60)
+        except ServerFailed as e:
+            c.check(False, "%s: %s" % (s.label, e))
+    for s in servers:
+        text = s.stderr_text()
+        marks = [m for m in SANITIZER_MARKS if m in text]
+        if marks:
+            at = min(text.find(m) for m in marks)
+            c.check(False, "%s: a sanitizer report on stderr:\n%s"
+                    % (s.label, text[max(0, at - 200):at + 3000]))
 
 
 def require_binaries():

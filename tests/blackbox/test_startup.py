@@ -243,6 +243,70 @@ def test_data_dir(c):
         sc.cleanup()
 
 
+def test_corrupt_data_dir(c):
+    """A damaged database (a truncated or overwritten Xapian file) stops the
+    start with one message that names the data dir, and is left as it was."""
+    s = Server(label="vaardigd that fills the data dir")
+    s.start()
+    for i in range(300):
+        r = s.request("PUT", "/v1/jobseekers/corrupt-%03d" % i,
+                      {"municipality": "Utrecht", "skills": ["teamwerk"]})
+        if not c.status(r, 201, "PUT corrupt-%03d" % i):
+            return
+    c.eq(s.stop(), 0, "exit status after SIGTERM")
+    index = os.path.join(s.data_dir, "index")
+    pristine = os.path.join(s.tmp, "pristine")
+    shutil.copytree(index, pristine)
+    names = sorted(os.listdir(index))
+    c.check("iamglass" in names and "postlist.glass" in names,
+            "expected a glass database in %s, found %r" % (index, names))
+
+    def truncate(name, size):
+        def damage(path):
+            with open(path, "r+b") as f:
+                f.truncate(size(os.path.getsize(path)))
+        return name, damage
+
+    def overwrite(name, offset, length):
+        def damage(path):
+            n = os.path.getsize(path) if length is None else length
+            with open(path, "r+b") as f:
+                f.seek(offset)
+                f.write(os.urandom(n))
+        return name, damage
+
+    cases = [("the version file overwritten", overwrite("iamglass", 0, 64)),
+             ("the version file emptied", truncate("iamglass", lambda n: 0)),
+             ("the posting table cut in half", truncate("postlist.glass", lambda n: n // 2)),
+             ("the document table overwritten", overwrite("docdata.glass", 0, None)),
+             ("the term table emptied", truncate("termlist.glass", lambda n: 0))]
+    sc = Scratch()
+    try:
+        path = sc.config(data_dir=s.data_dir)
+        for what, (name, damage) in cases:
+            shutil.rmtree(index)
+            shutil.copytree(pristine, index)
+            damage(os.path.join(index, name))
+            with open(os.path.join(index, name), "rb") as f:
+                damaged = f.read()
+            rc, out, err = refused(c, "a data dir with %s" % what, ["--config", path],
+                                   [s.data_dir, ("damaged", "corrupt")])
+            lines = [l for l in err.splitlines() if s.data_dir in l]
+            c.check(len(lines) == 1, "%s: expected one line naming the data dir, got %r"
+                    % (what, err))
+            with open(os.path.join(index, name), "rb") as f:
+                c.check(f.read() == damaged, "%s: the refused start changed %s" % (what, name))
+        # The same data dir, undamaged, starts and serves.
+        shutil.rmtree(index)
+        shutil.copytree(pristine, index)
+        s.start()
+        c.status(s.request("GET", "/v1/jobseekers/corrupt-123"), 200,
+                 "the undamaged copy serves its profiles")
+        c.eq(s.stop(), 0, "exit status after SIGTERM")
+    finally:
+        sc.cleanup()
+
+
 def test_other_start_failures(c):
     sc = Scratch()
     try:
@@ -280,5 +344,6 @@ if __name__ == "__main__":
         ("check-config", test_check_config),
         ("second server", test_second_server),
         ("data dir", test_data_dir),
+        ("corrupt data dir", test_corrupt_data_dir),
         ("other start failures", test_other_start_failures),
     ])
