@@ -5,7 +5,12 @@ set -eu
 
 packages="build-essential autoconf automake libtool libtool-bin pkg-config
   libxapian-dev xapian-tools libevent-dev libjansson-dev libltdl-dev check
-  libssl-dev libroaring-dev python3 curl ca-certificates"
+  libssl-dev libroaring-dev python3 python3-jsonschema curl ca-certificates
+  chromium"
+# npm for the OpenAPI lint (scripts/openapi-lint.sh) and, with chromium, the
+# browser tests (scripts/browser-test.sh); a Node.js from elsewhere
+# (NodeSource) brings its own npm, and Debian's would conflict with it.
+command -v npm >/dev/null || packages="$packages nodejs npm"
 
 missing=""
 for p in $packages; do

@@ -22,6 +22,16 @@ for trs in $(find . -name '*.trs'); do
 done
 VAARDIG_PORT=${VAARDIG_DEMO_PORT:-18080} VAARDIG_DEMO_PROFILES=2000 VAARDIG_DEMO_DIR="$top/build/demo-smoke" \
 	"$top/scripts/demo.sh" --smoke && pass=$((pass + 1)) || fail=$((fail + 1))
+# data/openapi.json linted by a real OpenAPI validator (Redocly's CLI from npm).
+"$top/scripts/openapi-lint.sh" "$top/build/openapi-lint" >"$top/build/openapi-lint.log" 2>&1 && pass=$((pass + 1)) || {
+	tail -40 "$top/build/openapi-lint.log"
+	fail=$((fail + 1))
+}
+# The search page in Debian's chromium (playwright-core), against the real vaardigd.
+"$top/scripts/browser-test.sh" >"$top/build/browser-test.log" 2>&1 && pass=$((pass + 1)) || {
+	tail -60 "$top/build/browser-test.log"
+	fail=$((fail + 1))
+}
 make -j"$(nproc)" distcheck >"$top/build/distcheck.log" 2>&1 && pass=$((pass + 1)) || {
 	tail -40 "$top/build/distcheck.log"
 	fail=$((fail + 1))

@@ -38,6 +38,8 @@ store_profile(vd_call_t *call, const char *term, json_t *profile, int status)
 	json_t *canonical = NULL;
 	vd_doc_t *doc;
 
+	if (status == 201) /* the audit's action for a PUT of someone new */
+		json_object_set_new(call->audit, "action", json_string("create"));
 	if (!vd_profile_validate(call->srv->tax, call->srv->places, call->param[0], profile,
 	                         &canonical, errors) ||
 	    !plugins_accept(call->srv, canonical, errors)) {

@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 
 #include "api_plugins.h"
+#include "audit.h"
 #include "log.h"
 #include "plugin_internal.h"
 
@@ -165,6 +166,32 @@ late_core_route(vd_call_t *call, const char *method, const char *path)
 
 /* Sends what the plugin's handler answered; a malformed answer or a 5xx
  * counts as the plugin's failure. */
+/* A plugin's 4xx: its detail as plain text, or (since ABI 1.1) a JSON
+ * object {"detail": "...", "errors": [{"pointer", "detail"}, ...]} so that
+ * a client sees which field is wrong the way core errors show it. */
+static void
+reply_plugin_problem(vd_call_t *call, int status, const char *body)
+{
+	json_t *parsed = body[0] == '{' ? json_loads(body, 0, NULL) : NULL;
+	const char *detail = json_string_value(json_object_get(parsed, "detail"));
+	json_t *errors = json_object_get(parsed, "errors"), *e, *kept = NULL;
+	size_t i;
+
+	if (detail && json_is_array(errors)) {
+		kept = json_array();
+		json_array_foreach(errors, i, e)
+		{
+			const char *p = json_string_value(json_object_get(e, "pointer"));
+			const char *d = json_string_value(json_object_get(e, "detail"));
+			if (p && d)
+				json_array_append_new(
+				    kept, json_pack("{s:s, s:s}", "pointer", p, "detail", d));
+		}
+	}
+	vd_reply_problem(call->req, status, detail ? detail : body, kept);
+	json_decref(parsed);
+}
+
 static void
 reply_from_plugin(vd_call_t *call, vd_plugin_ctx_t *ctx, int status, char *body)
 {
@@ -183,12 +210,14 @@ reply_from_plugin(vd_call_t *call, vd_plugin_ctx_t *ctx, int status, char *body)
 		status = 500;
 	}
 	vd_plugin_call_end(ctx, "route", status >= 500 ? status : 0);
-	if (status >= 400)
-		vd_reply_problem(call->req, status,
-		                 body && status < 500 ? body : "the plugin could not answer", NULL);
-	else if (parsed)
+	if (status >= 400 && status < 500 && body)
+		reply_plugin_problem(call, status, body);
+	else if (status >= 400)
+		vd_reply_problem(call->req, status, "the plugin could not answer", NULL);
+	else if (parsed) {
+		vd_audit_add_answer_ids(call->audit, parsed); /* the people it names */
 		vd_reply_json(call->req, status, parsed, NULL);
-	else
+	} else
 		vd_reply_empty(call->req, status);
 	free(body);
 }
@@ -221,6 +250,8 @@ vd_api_plugin_route(vd_call_t *call)
 	}
 	if (!caller_admitted(call, route))
 		goto out;
+	/* A plugin's answer may name people (a worklist): recorded like a search. */
+	vd_call_audit(call, "plugin_route");
 	req.body_len = evbuffer_get_length(in);
 	body = malloc(req.body_len + 1);
 	if (!body) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api_search.h"
+#include "audit.h"
 #include "dates.h"
 #include "match.h"
 #include "plugins.h"
@@ -22,8 +23,9 @@ vd_search_run(vd_server_t *srv, const json_t *query, bool with_lists)
 	vd_search_hooks_t hooks = {.annotate = annotate, .arg = srv->plugins};
 	json_t *response, *lists;
 
-	response = vd_matcher_search(srv->matcher, vd_store_reader(srv->store), srv->places, query,
-	                             vd_date_today(), &hooks);
+	response =
+	    vd_matcher_search(srv->matcher, vd_store_reader(srv->store), srv->places, query,
+	                      vd_date_today(), vd_plugins_annotating(srv->plugins) ? &hooks : NULL);
 	if (!response || !with_lists)
 		return response;
 	lists = vd_plugins_expand(srv->plugins, query, json_object_get(response, "results"));
@@ -43,6 +45,7 @@ vd_search_reply(vd_call_t *call, const json_t *query)
 		                 NULL);
 		return;
 	}
+	vd_audit_add_answer_ids(call->audit, response); /* the people it names */
 	vd_reply_json(call->req, 200, response, NULL);
 }
 

@@ -134,5 +134,9 @@ vd_submit_write(vd_call_t *call, vd_write_kind_t kind, const char *term, vd_doc_
 		vd_reply_problem(call->req, 503, "out of memory", NULL);
 		return;
 	}
+	/* Recorded by the writer thread, durable before the change is. */
+	write->audit = call->audit;
+	write->ok_status = status;
+	call->audit = NULL;
 	vd_store_submit(call->srv->store, write);
 }

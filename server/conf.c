@@ -1,10 +1,12 @@
 /* Reads the configuration file and reports every problem in it at once. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -105,6 +107,13 @@ load_tokens(json_t *tokens, vd_config_t *config, json_t *problems)
 		const char *key;
 		json_t *v;
 
+		if (!json_is_object(t)) {
+			/* One problem for it, not one per missing member. */
+			problem(problems, "tokens[%zu]: must be an object {name, role, sha256}", i);
+			tok->name = strdup("");
+			config->n_tokens++;
+			continue;
+		}
 		json_object_foreach(t, key, v)
 		{
 			if (strcmp(key, "name") && strcmp(key, "role") && strcmp(key, "sha256"))
@@ -146,7 +155,9 @@ static void
 load_limits(json_t *limits, vd_limits_t *l, json_t *problems)
 {
 	static const char *known[] = {"max_body_bytes", "max_header_bytes", "request_timeout_s",
-	                              "max_count",      "max_per_page",     "max_json_depth"};
+	                              "max_count",      "max_per_page",     "max_json_depth",
+	                              "max_import_bytes", "max_headers",  "max_connections",
+	                              "idle_timeout_s"};
 	const char *key;
 	json_t *v;
 
@@ -170,6 +181,35 @@ load_limits(json_t *limits, vd_limits_t *l, json_t *problems)
 	l->max_count = int_setting(limits, "max_count", 1000, 1, 100000, problems);
 	l->max_per_page = int_setting(limits, "max_per_page", 1000, 1, 100000, problems);
 	l->max_json_depth = int_setting(limits, "max_json_depth", 32, 4, 1000, problems);
+	l->max_import_bytes = (size_t)int_setting(limits, "max_import_bytes", 256 << 20, 1024,
+	                                          1 << 30, problems);
+	l->max_headers = int_setting(limits, "max_headers", 100, 1, 10000, problems);
+	l->max_connections = int_setting(limits, "max_connections", 1024, 1, 1000000, problems);
+	l->idle_timeout_s = int_setting(limits, "idle_timeout_s", 60, 1, 3600, problems);
+}
+
+/* The "audit" block: {"max_bytes": N}, 64 MiB by default. */
+static void
+load_audit(json_t *audit, vd_audit_config_t *a, json_t *problems)
+{
+	const char *key;
+	json_t *v;
+
+	a->max_bytes = 64u << 20;
+	if (audit && !json_is_object(audit)) {
+		problem(problems, "audit: must be an object");
+		return;
+	}
+	json_object_foreach(audit, key, v)
+	{
+		if (strcmp(key, "max_bytes") != 0)
+			problem(problems, "audit: unknown key '%s'", key);
+		else if (!json_is_integer(v) || json_integer_value(v) < 1024 ||
+		         json_integer_value(v) > (json_int_t)1 << 40)
+			problem(problems, "audit.max_bytes: must be an integer from 1024 to 2^40");
+		else
+			a->max_bytes = (size_t)json_integer_value(v);
+	}
 }
 
 static char *
@@ -188,27 +228,52 @@ string_setting(json_t *root, const char *key, bool required, json_t *problems)
 	return strdup(json_string_value(v));
 }
 
+/* The file's JSON, or NULL with one problem. Problems never name the file:
+ * the caller puts it in front of each, so it is named once. */
+static json_t *
+read_json(const char *path, json_t *problems)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	json_error_t jerr;
+	json_t *root;
+
+	if (!f) {
+		problem(problems, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	/* fopen() opens a directory; reading it would only say "end of file". */
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		problem(problems, "cannot read: %s",
+		        S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+		fclose(f);
+		return NULL;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		problem(problems, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+	fclose(f);
+	return root;
+}
+
 vd_config_t *
 vd_config_load(const char *path, json_t *problems)
 {
 	static const char *known[] = {"listen", "data_dir", "plugins_dir", "reference_dir",
-	                              "tokens", "plugins",  "limits"};
+	                              "tokens", "plugins",  "limits",      "audit"};
 	size_t before = json_array_size(problems);
-	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = read_json(path, problems);
 	vd_config_t *config;
 	const char *key;
 	json_t *v;
 	char *listen;
 
-	if (!root) {
-		problem(problems, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	if (!root)
 		return NULL;
-	}
 	config = calloc(1, sizeof(*config));
 	config->path = strdup(path);
 	if (!json_is_object(root)) {
-		problem(problems, "%s: must hold a JSON object", path);
+		problem(problems, "(top level): must be a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, key, v)
@@ -235,6 +300,7 @@ vd_config_load(const char *path, json_t *problems)
 	config->plugins =
 	    json_is_object(config->plugins) ? json_incref(config->plugins) : json_object();
 	load_limits(json_object_get(root, "limits"), &config->limits, problems);
+	load_audit(json_object_get(root, "audit"), &config->audit, problems);
 out:
 	json_decref(root);
 	if (json_array_size(problems) > before) {

@@ -29,7 +29,16 @@ typedef struct vd_limits {
 	int max_count;           /* a search's count is lowered to it */
 	int max_per_page;
 	int max_json_depth;
+	size_t max_import_bytes; /* a POST /v1/imports body (its lines: max_body_bytes each) */
+	int max_headers;         /* header fields in one request (431 above it) */
+	int max_connections;     /* open connections; beyond it 503 and close */
+	int idle_timeout_s;      /* a connection silent this long is closed */
 } vd_limits_t;
+
+/* The "audit" block: the audit log (audit.h). */
+typedef struct vd_audit_config {
+	size_t max_bytes; /* audit.log is rotated before it grows past this */
+} vd_audit_config_t;
 
 typedef struct vd_config {
 	char *path;
@@ -42,6 +51,7 @@ typedef struct vd_config {
 	size_t n_tokens;
 	json_t *plugins; /* owned; {} when absent */
 	vd_limits_t limits;
+	vd_audit_config_t audit;
 } vd_config_t;
 
 /* Reads and checks path. Every problem found is appended to problems (an

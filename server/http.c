@@ -12,7 +12,17 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "api_import.h"
+#include "api_openapi.h"
+#include "audit.h"
+#include "conn_guard.h"
 #include "http.h"
+#include "metrics.h"
+#include "profile.h"
+
+/* The call being dispatched (event-loop thread only): the reply helpers
+ * are handed only the request, and note its status here for the audit. */
+static vd_call_t *dispatching;
 
 static const char *
 reason(int status)
@@ -34,6 +44,8 @@ reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
 	case 409:
 		return "Conflict";
 	case 412:
@@ -42,12 +54,18 @@ reason(int status)
 		return "Content Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 417:
+		return "Expectation Failed";
 	case 422:
 		return "Unprocessable Content";
 	case 428:
 		return "Precondition Required";
+	case 431:
+		return "Request Header Fields Too Large";
 	case 500:
 		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
 	case 503:
 		return "Service Unavailable";
 	default:
@@ -71,6 +89,9 @@ send_text(struct evhttp_request *req, int status, const char *type, const char *
 	}
 	if (etag)
 		evhttp_add_header(out, "ETag", etag);
+	vd_metrics_request_end(req, status); /* before the send, which may free req */
+	if (dispatching && dispatching->req == req)
+		dispatching->status = status;
 	evhttp_send_reply(req, status, reason(status), buf);
 	evbuffer_free(buf);
 }
@@ -294,6 +315,65 @@ find_route(enum evhttp_cmd_type method, const char *path, char **bufs, bool *pat
 	return NULL;
 }
 
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	default:
+		return "OTHER";
+	}
+}
+
+void
+vd_call_audit(vd_call_t *call, const char *action)
+{
+	if (call->audit || !call->token)
+		return;
+	call->audit = vd_audit_record(call->token->name, vd_role_name(call->token->role), action,
+	                              method_name(evhttp_request_get_command(call->req)),
+	                              evhttp_request_get_uri(call->req));
+}
+
+/* Starts the record of an audited route; /v1/jobseekers/{id}... names the
+ * person in its path, whatever the answer (a 404 too: someone asked). */
+static void
+audit_begin(vd_call_t *call, const vd_route_t *route)
+{
+	const char *action = NULL;
+
+	for (size_t i = 0; i < vd_n_route_audits && !action; i++)
+		if (vd_route_audits[i].handler == route->handler)
+			action = vd_route_audits[i].action;
+	if (!action)
+		return;
+	vd_call_audit(call, action);
+	if (strncmp(route->pattern, "/v1/jobseekers/{}", 17) == 0 && call->param[0] &&
+	    vd_id_valid(call->param[0]))
+		vd_audit_add_id(call->audit, call->param[0]);
+}
+
+/* Appends the record of a call that was answered during dispatch. */
+static void
+audit_end(vd_call_t *call)
+{
+	vd_audit_t *audit = vd_store_audit(call->srv->store);
+
+	if (audit && call->audit)
+		vd_audit_record_append(audit, call->audit, call->status);
+	json_decref(call->audit);
+	call->audit = NULL;
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -308,6 +388,10 @@ dispatch(struct evhttp_request *req, void *arg)
 	vd_call_t call = {.req = req, .srv = srv};
 
 	TAILQ_INIT(&call.query);
+	vd_metrics_request_begin(req);
+	/* A request the connection guard refused, standing in for it. */
+	if (vd_guard_answer(req))
+		return;
 	if (framing_ambiguous(req)) {
 		vd_reply_problem(
 		    req, 400,
@@ -315,6 +399,7 @@ dispatch(struct evhttp_request *req, void *arg)
 		    NULL);
 		return;
 	}
+	dispatching = &call;
 	if (!path || (query && evhttp_parse_query_str(query, &call.query) != 0)) {
 		vd_reply_problem(req, 400, "malformed request target", NULL);
 		goto out;
@@ -327,8 +412,21 @@ dispatch(struct evhttp_request *req, void *arg)
 		                 NULL);
 		goto out;
 	}
+	vd_metrics_request_route(req, route->pattern);
+	/* evhttp's own limit admits an import's body; every other body keeps
+	 * to max_body_bytes. */
+	if (route->handler != vd_api_import &&
+	    evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	        srv->config->limits.max_body_bytes) {
+		vd_reply_problem(req, 413, "the request body is larger than max_body_bytes", NULL);
+		goto out;
+	}
 	secret = bearer_secret(req);
 	call.token = secret ? vd_config_authenticate(srv->config, secret) : NULL;
+	for (int i = 0; i < VD_MAX_PARAMS; i++)
+		call.param[i] = bufs[i];
+	/* A refused attempt on someone's data is recorded too. */
+	audit_begin(&call, route);
 	if (!(route->roles & VD_ROLE_PUBLIC)) {
 		if (!call.token) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -344,10 +442,11 @@ dispatch(struct evhttp_request *req, void *arg)
 			goto out;
 		}
 	}
-	for (int i = 0; i < VD_MAX_PARAMS; i++)
-		call.param[i] = bufs[i];
 	route->handler(&call);
 out:
+	/* Before returning to the loop, so before a byte of the reply leaves. */
+	audit_end(&call);
+	dispatching = NULL;
 	free_params(bufs);
 	evhttp_clear_headers(&call.query);
 }
@@ -359,11 +458,14 @@ vd_http_setup(vd_server_t *srv)
 
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_POST |
 	                                          EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
-	/* evhttp refuses a larger body itself, as soon as it sees its
-	 * Content-Length, with its own text/html 413 page: libevent 2.1 has no
-	 * hook to answer that with problem+json (2.2's evhttp_set_errorcb). */
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)limits->max_body_bytes);
+	/* The connection guard (conn_guard.c, installed by main.c) enforces
+	 * the head and body limits before evhttp sees a request, with
+	 * problem+json answers; evhttp's own limits stay as a backstop. */
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(limits->max_import_bytes > limits->max_body_bytes
+	                                                     ? limits->max_import_bytes
+	                                                     : limits->max_body_bytes));
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)limits->max_header_bytes);
-	evhttp_set_timeout(srv->http, limits->request_timeout_s);
+	evhttp_set_timeout(srv->http, limits->idle_timeout_s);
 	evhttp_set_gencb(srv->http, dispatch, srv);
+	vd_api_openapi_load(srv->config->reference_dir);
 }

@@ -21,6 +21,15 @@ typedef struct vd_call {
 	const vd_token_t *token;          /* NULL on public routes without a token */
 	const char *param[VD_MAX_PARAMS]; /* decoded "{id}" segments of the path */
 	struct evkeyvalq query;           /* the decoded query string */
+	/* The audit record of this call (audit.h; NULL: not audited): the
+	 * dispatcher starts it for a route with an audit action, with the
+	 * person a /v1/jobseekers/{id} path names; handlers add the ids their
+	 * answer names (vd_audit_add_id, vd_audit_add_answer_ids). Once the
+	 * handler has answered, the dispatcher appends it with the status,
+	 * before the reply can leave. A handler that answers later (a queued
+	 * write) hands it to the write and sets it NULL. */
+	json_t *audit;
+	int status; /* the status answered during dispatch; 0: none (yet) */
 } vd_call_t;
 
 typedef void (*vd_handler_fn)(vd_call_t *call);
@@ -36,10 +45,22 @@ typedef struct vd_route {
 extern const vd_route_t vd_routes[];
 extern const size_t vd_n_routes;
 
+/* The routes whose calls the audit log records, by handler (routes.c). */
+typedef struct vd_route_audit {
+	vd_handler_fn handler;
+	const char *action; /* "read", "search", ... */
+} vd_route_audit_t;
+extern const vd_route_audit_t vd_route_audits[];
+extern const size_t vd_n_route_audits;
+
 /* Matches path against pattern ("/v1/jobseekers/{}": {} is one segment),
  * capturing at most max decoded {} segments into bufs as new malloc'd
  * strings (the caller frees them, also on false). */
 bool vd_http_match_pattern(const char *pattern, const char *path, char **bufs, size_t max);
+
+/* Starts call's audit record under action when it has none (a handler
+ * that learns late that it serves personal data: the plugin routes). */
+void vd_call_audit(vd_call_t *call, const char *action);
 
 /* Installs the dispatcher and limits on http. */
 void vd_http_setup(vd_server_t *srv);

@@ -7,18 +7,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/thread.h>
 
+#include "audit.h"
+#include "conn_guard.h"
 #include "expiry.h"
 #include "http.h"
 #include "import.h"
 #include "log.h"
 #include "plugins.h"
 #include "server.h"
+
+/* libevent's own warnings go through vd_log, so they too are one line with
+ * a priority journald understands rather than a bare "[warn] ...". */
+static void
+on_libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		vd_log_error("libevent: %s", msg);
+	else if (severity == EVENT_LOG_WARN)
+		vd_log_warn("libevent: %s", msg);
+	else
+		vd_log_info("libevent: %s", msg);
+}
 
 static void
 usage(FILE *out)
@@ -37,6 +53,46 @@ usage(FILE *out)
 	             "  -V, --version            show the version\n");
 }
 
+/* What vd_config_load cannot see from the text alone: that plugins_dir is a
+ * folder and that reference_dir holds data the server can load. Read from
+ * the JSON itself, so these are listed even when other settings are bad. */
+static void
+check_paths(const char *path, json_t *problems)
+{
+	json_t *root = json_load_file(path, 0, NULL);
+	const char *plugins = json_string_value(json_object_get(root, "plugins_dir"));
+	const char *ref = json_string_value(json_object_get(root, "reference_dir"));
+	vd_taxonomy_t *tax = NULL;
+	vd_places_t *places = NULL;
+	char *error = NULL;
+	struct stat st;
+
+	if (!json_is_object(root))
+		goto out;
+	if (plugins && *plugins && stat(plugins, &st) != 0)
+		json_array_append_new(
+		    problems, json_sprintf("plugins_dir: %s: %s", plugins, strerror(errno)));
+	else if (plugins && *plugins && !S_ISDIR(st.st_mode))
+		json_array_append_new(problems,
+		                      json_sprintf("plugins_dir: %s: not a directory", plugins));
+	if (ref && !*ref)
+		goto out; /* already a problem of its own */
+	ref = ref ? ref : VD_DATADIR;
+	if (vd_taxonomy_load(ref, &tax, &error) != VD_OK)
+		json_array_append_new(problems,
+		                      json_sprintf("reference_dir: %s", error ? error : ref));
+	free(error);
+	error = NULL;
+	if (vd_places_load(ref, &places, &error) != VD_OK)
+		json_array_append_new(problems,
+		                      json_sprintf("reference_dir: %s", error ? error : ref));
+	free(error);
+out:
+	vd_places_free(places);
+	vd_taxonomy_free(tax);
+	json_decref(root);
+}
+
 static int
 check_config(const char *path)
 {
@@ -45,7 +101,21 @@ check_config(const char *path)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(problems, i, p) fprintf(stderr, "%s: %s\n", path, json_string_value(p));
+	check_paths(path, problems);
+	if (config && json_array_size(problems) > 0) {
+		vd_config_free(config);
+		config = NULL;
+	}
+	/* One problem per line, whatever a key in the file holds. */
+	json_array_foreach(problems, i, p)
+	{
+		char *line = strdup(json_string_value(p));
+		for (char *c = line; c && *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		fprintf(stderr, "%s: %s\n", path, line ? line : "out of memory");
+		free(line);
+	}
 	if (config)
 		printf("%s: OK\n", path);
 	vd_config_free(config);
@@ -89,6 +159,27 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		srv->listener = NULL;
 	}
 	vd_store_stop(srv->store, on_stopped, srv);
+}
+
+/* SIGHUP: a new audit log file (logrotate's habit), then the plugins
+ * reload, which the new file records. */
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	vd_server_t *srv = arg;
+	vd_audit_t *audit = vd_store_audit(srv->store);
+	json_t *record;
+
+	if (srv->stopping || !audit)
+		return;
+	vd_audit_rotate(audit);
+	if (!srv->plugins)
+		return;
+	record = vd_audit_record(NULL, NULL, "plugins_reload", NULL, NULL);
+	json_object_set_new(record, "signal", json_string("SIGHUP"));
+	vd_plugins_on_sighup(sig, what, srv->plugins);
+	vd_audit_record_append(audit, record, 200);
+	json_decref(record);
 }
 
 static int
@@ -161,12 +252,18 @@ serve(const char *config_path)
 	vd_server_t srv = {0};
 	json_t *problems = json_array();
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
+	vd_guard_t *guard = NULL; /* outlives evhttp, see conn_guard.h */
+	vd_audit_t *audit = NULL;
 	char *error = NULL;
 	int rc = 1;
 	size_t i;
 	json_t *p;
 
 	srv.config = vd_config_load(config_path, problems);
+	/* A refused config names its folder problems too, as --check-config
+	 * does; a good one finds them while loading below. */
+	if (!srv.config)
+		check_paths(config_path, problems);
 	json_array_foreach(problems, i, p)
 	    vd_log_error("%s: %s", config_path, json_string_value(p));
 	json_decref(problems);
@@ -182,6 +279,13 @@ serve(const char *config_path)
 		vd_log_error("%s", error ? error : "cannot open the store");
 		goto out;
 	}
+	/* No trail, no service: reads and writes of people's data are recorded. */
+	if (vd_audit_open(srv.config->data_dir, srv.config->audit.max_bytes, &audit, &error) !=
+	    VD_OK) {
+		vd_log_error("%s", error ? error : "cannot open the audit log");
+		goto out;
+	}
+	vd_store_set_audit(srv.store, audit);
 	if (vd_matcher_build(vd_store_reader(srv.store), srv.places, &srv.matcher, &error) !=
 	    VD_OK) {
 		vd_log_error("cannot build the match index: %s", error ? error : "");
@@ -200,15 +304,16 @@ serve(const char *config_path)
 		goto out;
 	}
 	vd_http_setup(&srv);
+	guard = vd_guard_new(srv.base, srv.http, &srv.config->limits);
+	if (!guard)
+		goto out;
 	vd_expiry_start(&srv);
 	sigterm = evsignal_new(srv.base, SIGTERM, on_signal, &srv);
 	sigint = evsignal_new(srv.base, SIGINT, on_signal, &srv);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
-	if (srv.plugins) {
-		sighup = evsignal_new(srv.base, SIGHUP, vd_plugins_on_sighup, srv.plugins);
-		evsignal_add(sighup, NULL);
-	}
+	sighup = evsignal_new(srv.base, SIGHUP, on_sighup, &srv);
+	evsignal_add(sighup, NULL);
 	vd_log_info("listening on %s:%d, data in %s", srv.config->listen_host,
 	            srv.config->listen_port, srv.config->data_dir);
 	event_base_dispatch(srv.base);
@@ -225,8 +330,10 @@ out:
 		event_free(srv.expiry_timer);
 	if (srv.http)
 		evhttp_free(srv.http);
+	vd_guard_free(guard);
 	vd_plugins_free(srv.plugins);
 	vd_store_close(srv.store);
+	vd_audit_close(audit); /* after the store: its last batch is recorded */
 	vd_matcher_free(srv.matcher);
 	if (srv.base)
 		event_base_free(srv.base);
@@ -251,6 +358,7 @@ main(int argc, char **argv)
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
+	event_set_log_callback(on_libevent_log);
 	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

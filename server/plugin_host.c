@@ -154,13 +154,21 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	vd_plugin_timer_t *t = arg;
 	vd_plugin_ctx_t *ctx = t->ctx;
+	int rc;
 
 	(void)fd;
 	(void)what;
 	if (ctx->state != VD_PLUGIN_LOADED || ctx->reg->srv->stopping)
 		return;
 	vd_plugin_call_begin(ctx);
-	vd_plugin_call_end(ctx, "timer", t->fn(ctx->plugin_state));
+	rc = t->fn(ctx->plugin_state);
+	if (t->background && rc == VD_PLUGIN_TIMER_DONE)
+		return;
+	vd_plugin_call_end(ctx, "timer", rc);
+	/* A zero timeout fires on the loop's next turn, after the requests
+	 * that are ready now. */
+	if (t->background)
+		event_add(t->ev, &t->every);
 }
 
 static int
@@ -169,9 +177,8 @@ host_schedule(const vd_host_t *host, unsigned interval_s, vd_plugin_timer_fn fn)
 	vd_plugin_ctx_t *ctx = ctx_of(host);
 	vd_plugin_timer_t *t, **timers;
 
-	if (interval_s == 0 || !fn) {
-		vd_log_error("plugin %s: a timer needs an interval of at least 1 s and a function",
-		             ctx->name);
+	if (!fn) {
+		vd_log_error("plugin %s: a timer needs a function", ctx->name);
 		return -1;
 	}
 	timers = realloc(ctx->timers, (ctx->n_timers + 1) * sizeof(*timers));
@@ -184,7 +191,8 @@ host_schedule(const vd_host_t *host, unsigned interval_s, vd_plugin_timer_fn fn)
 	t->every.tv_sec = interval_s;
 	t->fn = fn;
 	t->ctx = ctx;
-	t->ev = event_new(ctx->reg->srv->base, -1, EV_PERSIST, on_timer, t);
+	t->background = interval_s == 0;
+	t->ev = event_new(ctx->reg->srv->base, -1, t->background ? 0 : EV_PERSIST, on_timer, t);
 	if (!t->ev || event_add(t->ev, &t->every) != 0) {
 		if (t->ev)
 			event_free(t->ev);
@@ -277,13 +285,15 @@ write_done(vd_write_t *write, void *arg)
 }
 
 int
-vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc)
+vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc,
+                 json_t *audit)
 {
 	emitted_t *e = calloc(1, sizeof(*e));
 	vd_write_t *write;
 
 	if (!e) {
 		vd_doc_free(doc);
+		json_decref(audit);
 		return -1;
 	}
 	e->reg = ctx->reg;
@@ -291,8 +301,11 @@ vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, v
 	write = vd_write_new(kind, term, doc, write_done, e);
 	if (!write) {
 		free(e);
+		json_decref(audit);
 		return -1;
 	}
+	write->audit = audit;
+	write->ok_status = 200;
 	ctx->reg->writes_in_flight++;
 	vd_store_submit(ctx->reg->srv->store, write);
 	return 0;
@@ -317,7 +330,7 @@ withdraw(vd_plugin_ctx_t *ctx, const char *id)
 		vd_log_error("plugin %s: vacancy %s is not this plugin's (its source is '%s')",
 		             ctx->name, id, source);
 	else
-		rc = vd_plugin_submit(ctx, VD_WRITE_DELETE, term, NULL);
+		rc = vd_plugin_submit(ctx, VD_WRITE_DELETE, term, NULL, NULL);
 	free(source);
 	free(current);
 	return rc;
@@ -416,7 +429,7 @@ emit(vd_plugin_ctx_t *ctx, json_t *canonical)
 		vd_doc_free(doc);
 		goto out;
 	}
-	rc = vd_plugin_submit(ctx, VD_WRITE_REPLACE, term, doc);
+	rc = vd_plugin_submit(ctx, VD_WRITE_REPLACE, term, doc, NULL);
 out:
 	free(source);
 	free(current);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "api_search.h"
+#include "audit.h"
 #include "dates.h"
 #include "log.h"
 #include "plugin_internal.h"
@@ -181,7 +182,8 @@ patch(vd_plugin_ctx_t *ctx, const char *id, const json_t *patch_doc, char **why)
 	vd_server_t *srv = ctx->reg->srv;
 	json_t *current = NULL, *merged = NULL, *canonical = NULL, *errors = json_array();
 	vd_doc_t *doc = NULL;
-	char term[80];
+	json_t *record;
+	char term[80], who[80], path[96];
 	int rc = -1;
 
 	snprintf(term, sizeof(term), "Qj%s", id);
@@ -202,7 +204,12 @@ patch(vd_plugin_ctx_t *ctx, const char *id, const json_t *patch_doc, char **why)
 		*why = strdup("out of memory");
 		goto out;
 	}
-	rc = vd_plugin_submit(ctx, VD_WRITE_REPLACE, term, doc);
+	/* On the person's audit trail as a change by this plugin. */
+	snprintf(who, sizeof(who), "plugin:%s", ctx->name);
+	snprintf(path, sizeof(path), "/v1/jobseekers/%s", id);
+	record = vd_audit_record(who, NULL, "patch", "PATCH", path);
+	vd_audit_add_id(record, id);
+	rc = vd_plugin_submit(ctx, VD_WRITE_REPLACE, term, doc, record);
 	if (rc == 0)
 		vd_log_info("plugin %s: patched jobseeker %s", ctx->name, id);
 out:

@@ -27,6 +27,7 @@ typedef struct vd_plugin_timer {
 	struct timeval every;
 	vd_plugin_timer_fn fn;
 	vd_plugin_ctx_t *ctx;
+	bool background; /* interval 0: again at once until VD_PLUGIN_TIMER_DONE */
 } vd_plugin_timer_t;
 
 typedef enum vd_plugin_state {
@@ -76,8 +77,10 @@ void vd_plugin_host_init(vd_plugin_ctx_t *ctx);
 /* Fills the functions ABI 1.1 added to ctx->host (plugin_host_data.c). */
 void vd_plugin_host_init_data(vd_plugin_ctx_t *ctx);
 /* Queues a write for the plugin (doc taken); its failure is logged under
- * the plugin's name and becomes its error. Returns 0 when queued. */
-int vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc);
+ * the plugin's name and becomes its error. audit (taken, may be NULL) is the
+ * change's audit record (a person's data). Returns 0 when queued. */
+int vd_plugin_submit(vd_plugin_ctx_t *ctx, vd_write_kind_t kind, const char *term, vd_doc_t *doc,
+                     json_t *audit);
 /* Frees ctx's routes and timers (plugin_host.c). */
 void vd_plugin_host_clear(vd_plugin_ctx_t *ctx);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -33,6 +34,7 @@ struct vd_store {
 	struct event_base *base;
 	struct event *done_ev;
 	vd_index_t *writer; /* writer thread only */
+	vd_audit_t *audit;  /* borrowed, thread-safe; set under lock */
 	vd_index_t *reader; /* event-loop thread only */
 	pthread_t thread;
 	bool thread_started;
@@ -139,6 +141,7 @@ fail:
 static void
 write_free(vd_write_t *write)
 {
+	json_decref(write->audit);
 	vd_doc_free(write->doc);
 	free(write->unique_term);
 	free(write);
@@ -196,19 +199,95 @@ append(vd_write_t **head, vd_write_t **tail, vd_write_t *list)
 	*tail = list;
 }
 
+/* Appends the batch's audit lines, as if every write will succeed, and
+ * makes them durable: before anything is applied, because an applied write
+ * cannot be taken back out of the writer (it would go with the next
+ * commit), while a line too many is corrected by the next one. */
+static vd_status_t
+audit_batch(vd_store_t *store, vd_write_t *batch)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *buf;
+	vd_status_t status = VD_ERR_NOMEM;
+	bool any = false;
+
+	for (vd_write_t *w = batch; w; w = w->next)
+		any = any || w->audit;
+	if (!store->audit || !any)
+		return VD_OK;
+	buf = open_memstream(&text, &len);
+	if (!buf)
+		return VD_ERR_NOMEM;
+	for (vd_write_t *w = batch; w; w = w->next) {
+		char *line = w->audit ? vd_audit_line(w->audit, w->ok_status) : NULL;
+		if (w->audit && !line)
+			goto out;
+		if (line)
+			fputs(line, buf);
+		free(line);
+	}
+	if (fclose(buf) != 0) {
+		buf = NULL;
+		goto out;
+	}
+	buf = NULL;
+	status = len ? vd_audit_append(store->audit, text, len) : VD_OK;
+	if (status == VD_OK)
+		status = vd_audit_sync(store->audit);
+	for (vd_write_t *w = batch; w && status == VD_OK; w = w->next)
+		w->audited = w->audit != NULL;
+out:
+	if (buf)
+		fclose(buf);
+	free(text);
+	return status;
+}
+
+/* Records once more the writes of the batch that did not do what their
+ * line said. */
+static void
+audit_failures(vd_store_t *store, vd_write_t *batch, vd_status_t commit)
+{
+	bool any = false;
+
+	for (vd_write_t *w = batch; w; w = w->next) {
+		int outcome = commit != VD_OK || w->status != VD_OK     ? 503
+		              : w->kind == VD_WRITE_DELETE && !w->docid ? 404
+		                                                        : 0;
+		if (w->audited && outcome) {
+			vd_audit_record_append(store->audit, w->audit, outcome);
+			any = true;
+		}
+	}
+	if (any)
+		vd_audit_sync(store->audit);
+}
+
 static void
 commit_batch(vd_store_t *store, vd_write_t *batch, size_t n)
 {
 	vd_write_t *cascade = NULL, *last;
 	vd_status_t status;
+	struct timespec t0 = {0}, t1 = {0};
+	bool audit_failed;
 
-	for (vd_write_t *w = batch; w; w = w->next)
-		apply_write(store, w);
-	status = vd_index_commit(store->writer);
+	status = audit_batch(store, batch);
+	audit_failed = status != VD_OK;
+	if (!audit_failed) {
+		for (vd_write_t *w = batch; w; w = w->next)
+			apply_write(store, w);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		status = vd_index_commit(store->writer);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		audit_failures(store, batch, status);
+	}
 
 	pthread_mutex_lock(&store->lock);
 	if (status != VD_OK) {
-		fail_writes(batch, status, vd_index_last_error(store->writer));
+		fail_writes(batch, status,
+		            audit_failed ? "the audit log could not be written; nothing was changed"
+		                         : vd_index_last_error(store->writer));
 		/* Writes queued meanwhile may have been built on this batch's
 		 * uncommitted state (a PATCH on a PUT): fail them too. */
 		cascade = store->queue_head;
@@ -221,6 +300,10 @@ commit_batch(vd_store_t *store, vd_write_t *batch, size_t n)
 		store->stats.last_batch = n;
 		if (n > store->stats.max_batch)
 			store->stats.max_batch = n;
+		vd_histogram_observe(&store->stats.batch_size, (double)n);
+		vd_histogram_observe(&store->stats.commit_seconds,
+		                     (double)(t1.tv_sec - t0.tv_sec) +
+		                         (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	for (last = batch; last->next; last = last->next)
 		;
@@ -228,6 +311,24 @@ commit_batch(vd_store_t *store, vd_write_t *batch, size_t n)
 	append(&store->done_head, &store->done_tail, batch);
 	pthread_mutex_unlock(&store->lock);
 	event_active(store->done_ev, EV_READ, 0);
+}
+
+/* Waits up to a second for work; on the way, makes the audit lines of
+ * reads durable (a commit does that too), so a power loss loses at most
+ * about a second of them. Called and returns with the lock held. */
+static void
+idle_wait(vd_store_t *store)
+{
+	struct timespec until;
+	vd_audit_t *audit = store->audit;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	if (pthread_cond_timedwait(&store->wake, &store->lock, &until) == ETIMEDOUT && audit) {
+		pthread_mutex_unlock(&store->lock);
+		vd_audit_sync(audit);
+		pthread_mutex_lock(&store->lock);
+	}
 }
 
 static void *
@@ -241,7 +342,7 @@ writer_main(void *arg)
 
 		pthread_mutex_lock(&store->lock);
 		while (!store->queue_head && !store->stopping)
-			pthread_cond_wait(&store->wake, &store->lock);
+			idle_wait(store);
 		if (!store->queue_head) {
 			store->exited = true;
 			pthread_mutex_unlock(&store->lock);
@@ -282,6 +383,11 @@ on_done(evutil_socket_t fd, short what, void *arg)
 				if (store->batch_cb)
 					store->batch_cb(list, n, store->batch_arg);
 				for (size_t i = 0; i < n; i++) {
+					/* Refused at shutdown, or failed with an
+					 * earlier write: never recorded yet. */
+					if (list[i]->audit && !list[i]->audited && store->audit)
+						vd_audit_record_append(store->audit, list[i]->audit,
+						                       503);
 					pending_clear(store, list[i]);
 					if (list[i]->done)
 						list[i]->done(list[i], list[i]->arg);
@@ -372,11 +478,22 @@ vd_store_open(struct event_base *base, const char *data_dir, vd_store_t **out, c
 		goto out_free_dir;
 	}
 	store->base = base;
+	vd_histogram_init(&store->stats.commit_seconds, vd_metrics_latency_bounds,
+	                  vd_metrics_n_latency_bounds);
+	vd_histogram_init(&store->stats.batch_size, vd_metrics_batch_bounds,
+	                  vd_metrics_n_batch_bounds);
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->wake, NULL);
 
 	status = vd_index_open_writer(dir, &store->writer, &xerr);
-	if (status != VD_OK) {
+	if (status == VD_ERR_CORRUPT || status == VD_ERR_XAPIAN) {
+		/* Xapian read a file it did not expect: truncated, overwritten. */
+		if (asprintf(error,
+		             "the database in %s is damaged or unreadable (%s): restore data_dir %s from a backup, or move it aside to start empty",
+		             dir, xerr ? xerr : vd_status_str(status), data_dir) < 0)
+			*error = NULL;
+		goto out_free_store;
+	} else if (status != VD_OK) {
 		if (asprintf(error, "cannot open the database in %s: %s", dir,
 		             status == VD_ERR_LOCKED
 		                 ? "it is locked: is another vaardigd using this data_dir?"
@@ -453,6 +570,24 @@ vd_store_close(vd_store_t *store)
 	pthread_cond_destroy(&store->wake);
 	pthread_mutex_destroy(&store->lock);
 	free(store);
+}
+
+void
+vd_store_set_audit(vd_store_t *store, vd_audit_t *audit)
+{
+	pthread_mutex_lock(&store->lock);
+	store->audit = audit;
+	pthread_mutex_unlock(&store->lock);
+}
+
+vd_audit_t *
+vd_store_audit(vd_store_t *store)
+{
+	vd_audit_t *audit;
+	pthread_mutex_lock(&store->lock);
+	audit = store->audit;
+	pthread_mutex_unlock(&store->lock);
+	return audit;
 }
 
 vd_index_t *

@@ -11,7 +11,11 @@
 
 #include <event2/event.h>
 
+#include <jansson.h>
+
+#include "audit.h"
 #include "index.h"
+#include "metrics.h"
 
 typedef struct vd_store vd_store_t;
 
@@ -26,6 +30,14 @@ struct vd_write {
 	vd_doc_t *doc;         /* owned; REPLACE only */
 	vd_write_done_cb done; /* may be NULL; runs on the event-loop thread */
 	void *arg;
+	/* The request's audit record (audit.h; owned, NULL: not audited)
+	 * without its outcome. The writer thread appends it with ok_status and
+	 * fsyncs it before it applies the write, so no change is ever without
+	 * its line. A write that then fails is recorded once more with its
+	 * failure (503; 404 for a delete that found nothing): the later line
+	 * of a request is its outcome. */
+	json_t *audit;
+	int ok_status;
 	/* Filled in by the writer thread before done runs. */
 	vd_status_t status;
 	vd_docid_t docid; /* the document written, or deleted (0: there was none) */
@@ -33,6 +45,7 @@ struct vd_write {
 	/* Store-private. */
 	vd_write_t *next;
 	unsigned long seq;
+	bool audited; /* its line is in the audit log */
 };
 
 typedef struct vd_store_stats {
@@ -41,6 +54,8 @@ typedef struct vd_store_stats {
 	unsigned long failed_commits;
 	unsigned long last_batch;
 	unsigned long max_batch;
+	vd_histogram_t commit_seconds; /* vd_index_commit, fsyncs included */
+	vd_histogram_t batch_size;     /* writes per successful commit */
 } vd_store_stats_t;
 
 /* Opens data_dir/index (creating it), starts the writer thread. data_dir must
@@ -62,6 +77,13 @@ void vd_store_submit(vd_store_t *store, vd_write_t *write);
  * committed: true when there is one; *data is then borrowed (NULL for a
  * pending delete). Lets read-modify-write requests build on writes in flight. */
 bool vd_store_pending(const vd_store_t *store, const char *unique_term, const char **data);
+
+/* The audit log that the writer thread records writes in (borrowed: it
+ * must outlive the store; NULL: none). The writer also fsyncs it within
+ * a second of any append while no writes come. Set before any write. */
+void vd_store_set_audit(vd_store_t *store, vd_audit_t *audit);
+/* The audit log set, or NULL. */
+vd_audit_t *vd_store_audit(vd_store_t *store);
 
 /* The event-loop thread's reader (committed state only). */
 vd_index_t *vd_store_reader(vd_store_t *store);

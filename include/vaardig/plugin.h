@@ -102,11 +102,17 @@ typedef struct vd_plugin_request {
 /* A route handler returns the HTTP status. For a 2xx, *body is the JSON
  * text to send (malloc'd, taken by the host; NULL for an empty answer). For
  * 4xx/5xx, *body is the problem's detail as plain text (malloc'd, may be
- * NULL); the host sends it as application/problem+json. */
+ * NULL); the host sends it as application/problem+json. Since ABI 1.1 a
+ * 4xx body may instead be a JSON object {"detail": "...", "errors":
+ * [{"pointer": "/start", "detail": "..."}]}: the problem then lists which
+ * field is wrong, as the core's errors do. */
 typedef int (*vd_plugin_route_fn)(void *state, const vd_plugin_request_t *req, char **body);
 
-/* A timer callback; returns 0, or non-zero to have the failure counted. */
+/* A timer callback; returns 0, or non-zero to have the failure counted.
+ * A background task (interval 0, since ABI 1.1) returns
+ * VD_PLUGIN_TIMER_DONE when its work is over: it is not called again. */
 typedef int (*vd_plugin_timer_fn)(void *state);
+#define VD_PLUGIN_TIMER_DONE 0x444f4e45
 
 typedef struct vd_host vd_host_t;
 
@@ -138,7 +144,10 @@ struct vd_host {
 	                      unsigned roles, vd_plugin_route_fn handler);
 
 	/* Calls fn(state) every interval_s seconds while the plugin is loaded.
-	 * Returns 0, or -1 when refused. */
+	 * Since ABI 1.1, interval_s 0 makes fn a background task: it is called
+	 * again as soon as the server has answered what is waiting, until it
+	 * returns VD_PLUGIN_TIMER_DONE; each call should do a few milliseconds
+	 * of work. Returns 0, or -1 when refused. */
 	int (*schedule)(const vd_host_t *host, unsigned interval_s, vd_plugin_timer_fn fn);
 
 	/* Source plugins. A source plugin named "source-X" owns the vacancy

@@ -21,6 +21,7 @@ ROUTES = [
     ("PATCH", "/v1/jobseekers/{}", "/v1/jobseekers/r-1", {"hours_per_week": 30}, {C, A}),
     ("DELETE", "/v1/jobseekers/{}", "/v1/jobseekers/r-gone", None, {C, A}),
     ("GET", "/v1/jobseekers/{}/matches", "/v1/jobseekers/r-1/matches", None, {C, A}),
+    ("GET", "/v1/jobseekers/{}/audit", "/v1/jobseekers/r-1/audit", None, {C, A}),
     ("GET", "/v1/vacancies", "/v1/vacancies", None, {E, C, A}),
     ("GET", "/v1/vacancies/{}", "/v1/vacancies/v-1", None, {E, C, A}),
     ("PUT", "/v1/vacancies/{}", "/v1/vacancies/v-2", {"title": "Kok", "occupation": "kok"},
@@ -33,6 +34,11 @@ ROUTES = [
     ("POST", "/v1/search", "/v1/search", {"occupation": "chauffeur"}, {E, C, A}),
     ("GET", "/v1/plugins", "/v1/plugins", None, {A}),
     ("POST", "/v1/plugins/reload", "/v1/plugins/reload", None, {A}),
+    ("POST", "/v1/imports", "/v1/imports?kind=jobseekers", None, {A}),
+    ("GET", "/", "/", None, {PUBLIC}),
+    ("GET", "/static/{}", "/static/app.js", None, {PUBLIC}),
+    ("GET", "/v1/openapi.json", "/v1/openapi.json", None, {PUBLIC}),
+    ("GET", "/metrics", "/metrics", None, {A}),
 ]
 
 
