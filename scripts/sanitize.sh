@@ -48,10 +48,6 @@ UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTION
 LSAN_OPTIONS="suppressions=$srcdir/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # Check's forked test processes report through the same channels.
 export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
-# Tests that cannot run instrumented say so and report SKIP (test_diskfull.py:
-# Xapian, which is not instrumented, aborts on ENOSPC under ASan).
-VAARDIG_SANITIZER=1
-export VAARDIG_SANITIZER
 
 rc=0
 make -j"$jobs" check "$@" || rc=$?

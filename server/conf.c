@@ -157,7 +157,7 @@ load_limits(json_t *limits, vd_limits_t *l, json_t *problems)
 	static const char *known[] = {"max_body_bytes", "max_header_bytes", "request_timeout_s",
 	                              "max_count",      "max_per_page",     "max_json_depth",
 	                              "max_import_bytes", "max_headers",  "max_connections",
-	                              "idle_timeout_s"};
+	                              "idle_timeout_s", "min_free_bytes"};
 	const char *key;
 	json_t *v;
 
@@ -186,6 +186,8 @@ load_limits(json_t *limits, vd_limits_t *l, json_t *problems)
 	l->max_headers = int_setting(limits, "max_headers", 100, 1, 10000, problems);
 	l->max_connections = int_setting(limits, "max_connections", 1024, 1, 1000000, problems);
 	l->idle_timeout_s = int_setting(limits, "idle_timeout_s", 60, 1, 3600, problems);
+	l->min_free_bytes =
+	    (size_t)int_setting(limits, "min_free_bytes", 64 << 20, 0, 1 << 30, problems);
 }
 
 /* The "audit" block: {"max_bytes": N}, 64 MiB by default. */

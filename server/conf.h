@@ -30,6 +30,7 @@ typedef struct vd_limits {
 	int max_per_page;
 	int max_json_depth;
 	size_t max_import_bytes; /* a POST /v1/imports body (its lines: max_body_bytes each) */
+	size_t min_free_bytes;   /* writes are refused (503) below this much free disk */
 	int max_headers;         /* header fields in one request (431 above it) */
 	int max_connections;     /* open connections; beyond it 503 and close */
 	int idle_timeout_s;      /* a connection silent this long is closed */

@@ -286,6 +286,7 @@ serve(const char *config_path)
 		goto out;
 	}
 	vd_store_set_audit(srv.store, audit);
+	vd_store_set_min_free(srv.store, srv.config->limits.min_free_bytes);
 	if (vd_matcher_build(vd_store_reader(srv.store), srv.places, &srv.matcher, &error) !=
 	    VD_OK) {
 		vd_log_error("cannot build the match index: %s", error ? error : "");

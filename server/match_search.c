@@ -178,33 +178,77 @@ preference_weight(const char *term)
 	return 1.0;
 }
 
+/* The union of a group's bitmaps: a new bitmap (NULL when out of memory). */
+static roaring_bitmap_t *
+group_union(const vd_matcher_t *m, const json_t *group)
+{
+	size_t n = 0, j;
+	const roaring_bitmap_t **parts = calloc(json_array_size(group) + 1, sizeof(*parts));
+	json_t *term;
+	roaring_bitmap_t *any;
+
+	if (!parts)
+		return NULL;
+	json_array_foreach(group, j, term)
+	{
+		const roaring_bitmap_t *docs = vd_matcher_term(m, json_string_value(term));
+		if (docs)
+			parts[n++] = docs;
+	}
+	any = n ? roaring_bitmap_or_many(n, parts) : roaring_bitmap_create();
+	free(parts);
+	return any;
+}
+
+static int
+by_cardinality(const void *a, const void *b)
+{
+	uint64_t x = roaring_bitmap_get_cardinality(*(roaring_bitmap_t *const *)a);
+	uint64_t y = roaring_bitmap_get_cardinality(*(roaring_bitmap_t *const *)b);
+	return x < y ? -1 : x > y;
+}
+
 /* The jobseekers meeting every group and holding none of the excluded
- * terms: a new bitmap. */
+ * terms: a new bitmap. The rarest group comes first, so a query with a
+ * rare requirement never touches the million-wide sets. */
 static roaring_bitmap_t *
 filter(const vd_matcher_t *m, const json_t *require, const json_t *exclude)
 {
-	roaring_bitmap_t *result = roaring_bitmap_copy(vd_matcher_jobseekers(m));
-	size_t i, j;
+	size_t n = json_array_size(require), i;
+	roaring_bitmap_t **groups = calloc(n ? n : 1, sizeof(*groups)), *result;
 	json_t *group, *term;
 
+	if (!groups)
+		return roaring_bitmap_create(); /* out of memory: nobody rather than anybody */
+	json_array_foreach(require, i, group)
+	{
+		groups[i] = group_union(m, group);
+		if (!groups[i]) {
+			while (i-- > 0)
+				roaring_bitmap_free(groups[i]);
+			free(groups);
+			return roaring_bitmap_create();
+		}
+	}
+	qsort(groups, n, sizeof(*groups), by_cardinality);
+	if (n == 0) {
+		result = roaring_bitmap_copy(vd_matcher_jobseekers(m));
+	} else {
+		result = groups[0];
+		groups[0] = NULL;
+		/* Terms index jobseekers only, but say so: vacancies are never candidates. */
+		roaring_bitmap_and_inplace(result, vd_matcher_jobseekers(m));
+	}
+	for (i = 1; i < n; i++) {
+		roaring_bitmap_and_inplace(result, groups[i]);
+		roaring_bitmap_free(groups[i]);
+	}
+	free(groups);
 	json_array_foreach(exclude, i, term)
 	{
 		const roaring_bitmap_t *docs = vd_matcher_term(m, json_string_value(term));
 		if (docs)
 			roaring_bitmap_andnot_inplace(result, docs);
-	}
-
-	json_array_foreach(require, i, group)
-	{
-		roaring_bitmap_t *any = roaring_bitmap_create();
-		json_array_foreach(group, j, term)
-		{
-			const roaring_bitmap_t *docs = vd_matcher_term(m, json_string_value(term));
-			if (docs)
-				roaring_bitmap_or_inplace(any, docs);
-		}
-		roaring_bitmap_and_inplace(result, any);
-		roaring_bitmap_free(any);
 	}
 	return result;
 }

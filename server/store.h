@@ -98,5 +98,8 @@ void vd_store_on_batch(vd_store_t *store, vd_batch_cb cb, void *arg);
 void vd_store_stop(vd_store_t *store, void (*stopped_cb)(void *arg), void *arg);
 
 vd_store_stats_t vd_store_stats(vd_store_t *store);
+/* A batch is refused (VD_ERR_NO_SPACE) rather than committed while the data
+ * dir's disk has fewer than bytes free (0: no reserve). */
+void vd_store_set_min_free(vd_store_t *store, unsigned long long bytes);
 
 #endif

@@ -1,5 +1,5 @@
-/* The plugin loader with real shared objects (tests/unit/plugins/*.c, built
- * as libtool modules): a good one, one built for another ABI major, one
+/* The plugin loader with real shared objects (the sources in
+ * tests/unit/plugins/, built as libtool modules): a good one, one built for another ABI major, one
  * without the descriptor symbol, one whose init fails after registering a
  * route and a timer, and one that fails in every hook. */
 #include "config.h"
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "plugin_internal.h"
 
 static char dir[64];
