@@ -175,8 +175,8 @@ vacancy_conflict(vd_server_t *srv, const char *id, const char *term, int *existe
 	json_t *stored;
 	const char *why = NULL;
 
-	if (vd_vacancy_id_reserved(id))
-		return "ids starting with a source prefix (jsonld-, csv-) belong to source plugins";
+	if (vd_vacancy_id_reserved(id) || vd_plugins_owns_vacancy_id(srv->plugins, id))
+		return "ids starting with a source plugin's prefix belong to that plugin";
 	*existed = exists(srv, term, &current);
 	stored = current ? json_loads(current, 0, NULL) : NULL;
 	if (stored && strcmp(json_string_value(json_object_get(stored, "source")), "manual") != 0)

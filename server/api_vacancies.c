@@ -8,6 +8,7 @@
 #include "api_vacancies.h"
 #include "api_write.h"
 #include "dates.h"
+#include "plugins.h"
 #include "vacancy.h"
 
 static void
@@ -71,10 +72,12 @@ vd_api_vacancy_put(vd_call_t *call)
 
 	if (!vd_check_id(call))
 		return;
-	if (vd_vacancy_id_reserved(call->param[0])) {
+	if (vd_vacancy_id_reserved(call->param[0]) ||
+	    vd_plugins_owns_vacancy_id(call->srv->plugins, call->param[0])) {
 		vd_reply_problem(
 		    call->req, 409,
-		    "ids starting with a source prefix (jsonld-, csv-) belong to source plugins",
+		    "ids starting with a source plugin's prefix (jsonld-, csv-, or that "
+		    "of another loaded source plugin) belong to that plugin",
 		    NULL);
 		return;
 	}

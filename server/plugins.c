@@ -511,6 +511,19 @@ take_answer(vd_plugin_ctx_t *ctx, const char *what, int rc, char *text, json_t *
 }
 
 bool
+vd_plugins_owns_vacancy_id(const vd_plugins_t *reg, const char *id)
+{
+	for (size_t i = 0; reg && i < reg->n; i++) {
+		const vd_plugin_ctx_t *ctx = reg->all[i];
+		size_t n = ctx->id_prefix ? strlen(ctx->id_prefix) : 0;
+		if (n && hooked(ctx, VD_PLUGIN_SOURCE) && strncmp(id, ctx->id_prefix, n) == 0 &&
+		    id[n] == '-')
+			return true;
+	}
+	return false;
+}
+
+bool
 vd_plugins_annotating(const vd_plugins_t *reg)
 {
 	for (size_t i = 0; reg && i < reg->n; i++)

@@ -53,6 +53,9 @@ void vd_plugins_batch(vd_plugins_t *reg, vd_write_t *const *writes, size_t n);
  * (canonical JSON text): appends their {"pointer", "detail"} objects to
  * errors; returns false when there were any. */
 bool vd_plugins_check_profile(vd_plugins_t *reg, const char *profile_json, json_t *errors);
+/* Whether id has the prefix of a loaded source plugin ("<prefix>-..."): such
+ * ids are that plugin's, and a PUT may not take them. */
+bool vd_plugins_owns_vacancy_id(const vd_plugins_t *reg, const char *id);
 /* Whether any loaded rules plugin annotates search results (when none
  * does, a search need not read the stored profiles it returns). */
 bool vd_plugins_annotating(const vd_plugins_t *reg);

@@ -152,6 +152,10 @@ START_TEST(good_module_routes_and_hooks)
 	ck_assert(known); /* another method serves it: a 405, not a 404 */
 	ck_assert(!route_exists("GET", "/v1/good", NULL));
 	ck_assert(!route_exists("GET", "/v1/good/a/b", NULL));
+	/* A source plugin's prefix (its name: not "source-X") is its own. */
+	ck_assert(vd_plugins_owns_vacancy_id(reg, "good-1"));
+	ck_assert(!vd_plugins_owns_vacancy_id(reg, "goodness-1"));
+	ck_assert(!vd_plugins_owns_vacancy_id(reg, "wsp-1"));
 
 	lists = vd_plugins_expand(reg, query, results);
 	ck_assert(json_equal(json_object_get(json_object_get(lists, "good"), "query"), query));
