@@ -18,14 +18,14 @@ annotate(const char *id, const char *profile_json, void *arg)
 }
 
 json_t *
-vd_search_run(vd_server_t *srv, const json_t *query, bool with_lists)
+vd_search_run(vd_server_t *srv, const json_t *query, bool with_lists, bool with_annotations)
 {
 	vd_search_hooks_t hooks = {.annotate = annotate, .arg = srv->plugins};
 	json_t *response, *lists;
 
-	response =
-	    vd_matcher_search(srv->matcher, vd_store_reader(srv->store), srv->places, query,
-	                      vd_date_today(), vd_plugins_annotating(srv->plugins) ? &hooks : NULL);
+	response = vd_matcher_search(
+	    srv->matcher, vd_store_reader(srv->store), srv->places, query, vd_date_today(),
+	    with_annotations && vd_plugins_annotating(srv->plugins) ? &hooks : NULL);
 	if (!response || !with_lists)
 		return response;
 	lists = vd_plugins_expand(srv->plugins, query, json_object_get(response, "results"));
@@ -34,11 +34,21 @@ vd_search_run(vd_server_t *srv, const json_t *query, bool with_lists)
 	return response;
 }
 
+/* Rules plugins annotate for caseworkers and admins only: an annotation
+ * such as the taaleis status can reveal a benefit sanction in preparation
+ * or a medical exemption, and employer-service staff see candidates'
+ * competences and ids, nothing more (issue 5). */
+static bool
+annotations_for(const vd_call_t *call)
+{
+	return call->token && call->token->role != VD_ROLE_EMPLOYER;
+}
+
 void
 vd_search_reply(vd_call_t *call, const json_t *query)
 {
 	vd_server_t *srv = call->srv;
-	json_t *response = vd_search_run(srv, query, true);
+	json_t *response = vd_search_run(srv, query, true, annotations_for(call));
 
 	if (!response) {
 		vd_reply_problem(call->req, 503, vd_index_last_error(vd_store_reader(srv->store)),

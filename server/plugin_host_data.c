@@ -138,7 +138,7 @@ host_search(const vd_host_t *host, const char *query_json, char **error)
 	else if (!(query = vd_query_normalise(srv->tax, srv->places, body,
 	                                      srv->config->limits.max_count, errors)))
 		why = problems_text(errors);
-	else if (!(response = vd_search_run(srv, query, false)))
+	else if (!(response = vd_search_run(srv, query, false, false)))
 		why = strdup(vd_index_last_error(vd_store_reader(srv->store)));
 	else
 		out = json_dumps(response, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -306,6 +306,15 @@ def test_taaleis(c):
             if isinstance(ann, dict) and e["next_action"] == "geen":
                 c.check("next_action" not in ann, "no next_action for %s" % res["id"])
 
+    # Employer-service staff see competences and ids, nothing more: no
+    # taaleis status (it can reveal a medical exemption or a sanction).
+    r = server.request("POST", "/v1/search", {"count": 1000, "require": [["language:nl:A1"]]},
+                       token="employer-service")
+    if c.status(r, 200, "the same search as employer-service"):
+        c.check(r.json["results"], "the search finds people")
+        c.eq([x["id"] for x in r.json["results"] if "annotations" in x], [],
+             "results with annotations for employer-service")
+
     # A PATCH that meets the level: the worklist follows.
     r = server.request("PATCH", "/v1/jobseekers/t-schrijven-a1",
                        {"languages": nl("B1", schrijven="1F")},
