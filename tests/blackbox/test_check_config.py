@@ -7,6 +7,7 @@ each, every line with a journald priority prefix."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -173,7 +174,9 @@ def test_missing_file(c):
             c.eq(len(lines), 1, "%s missing file: one line (%r)" % (mode, err))
             c.check(path in err and os.strerror(2) in err,
                     "%s missing file: says %r" % (mode, err))
-            c.check("-1" not in err, "%s missing file: a meaningless position: %r" % (mode, err))
+            # Not "-1" alone: the random temp dir name may hold it.
+            c.check(not re.search(r"-1:-1|line -1|column -1|position -1", err),
+                    "%s missing file: a meaningless position: %r" % (mode, err))
             c.eq(err.count(path), 1, "%s missing file: the file named once" % mode)
         rc, out, err = run(["--check-config", sc.dir])
         c.eq(rc, 1, "a directory: exit status")
