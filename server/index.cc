@@ -229,6 +229,19 @@ vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc
 }
 
 extern "C" vd_status_t
+vd_index_add(vd_index_t *index, const vd_doc_t *doc, vd_docid_t *docid)
+{
+	vd_status_t status = change(index, [&]() {
+		Xapian::docid id = index->wdb->add_document(to_xapian(doc));
+		if (docid)
+			*docid = id;
+	});
+	if (index->failed == VD_OK)
+		index->failed = status;
+	return status;
+}
+
+extern "C" vd_status_t
 vd_index_delete(vd_index_t *index, const char *unique_term, vd_docid_t *docid)
 {
 	vd_status_t status = change(index, [&]() {
@@ -372,6 +385,17 @@ vd_index_get_by_docid(vd_index_t *index, vd_docid_t docid, char **data, size_t *
 			return VD_ERR_NOMEM;
 		if (len)
 			*len = d.size();
+		return VD_OK;
+	});
+	VD_CATCH(index)
+}
+
+extern "C" vd_status_t
+vd_index_doc_count(vd_index_t *index, unsigned *count)
+{
+	VD_TRY
+	return read_retrying(index, [&]() -> vd_status_t {
+		*count = index->db->get_doccount();
 		return VD_OK;
 	});
 	VD_CATCH(index)

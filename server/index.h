@@ -56,6 +56,11 @@ const char *vd_index_last_error(const vd_index_t *index);
 /* Writer. Changes are invisible to readers until vd_index_commit. */
 vd_status_t vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc,
                              vd_docid_t *docid);
+/* Adds doc as a new document without looking up its unique term, which
+ * saves replace's B-tree look-up: only for a document whose unique term is
+ * known not to be in the database (a first load into an empty one checks its
+ * ids in memory); otherwise the database would hold two documents for it. */
+vd_status_t vd_index_add(vd_index_t *index, const vd_doc_t *doc, vd_docid_t *docid);
 /* *docid is the deleted document's id, 0 when there was none. */
 vd_status_t vd_index_delete(vd_index_t *index, const char *unique_term, vd_docid_t *docid);
 /* Commits, then fsyncs the database directory so the new revision survives a
@@ -68,6 +73,8 @@ vd_status_t vd_index_reopen(vd_index_t *index);
 vd_status_t vd_index_get(vd_index_t *index, const char *unique_term, char **data, size_t *len,
                          vd_docid_t *docid);
 vd_status_t vd_index_get_by_docid(vd_index_t *index, vd_docid_t docid, char **data, size_t *len);
+/* Number of documents in the database (committed, plus pending on a writer). */
+vd_status_t vd_index_doc_count(vd_index_t *index, unsigned *count);
 /* Number of documents indexed by term (0 when none). */
 vd_status_t vd_index_term_count(vd_index_t *index, const char *term, unsigned *count);
 

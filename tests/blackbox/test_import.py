@@ -63,6 +63,21 @@ def test_import(c):
     c.status(s.request("GET", "/v1/jobseekers/x-1"), 404, "a refused line stored nothing")
     s.stop()
 
+    # Into a store that already holds these profiles every line replaces
+    # (the first load's shortcut of adding without a look-up must not apply):
+    # no profile is stored twice and the later line still wins.
+    rc, out, err = import_file(s, path)
+    c.eq(rc, 3, "exit status of the second import (stderr: %s)" % err[-500:])
+    again = json.loads(out)
+    valid = len(people) + 1
+    c.eq((again["created"], again["replaced"]), (0, valid), "created, replaced on a full store")
+    s.start()
+    h = s.request("GET", "/v1/health", token=None)
+    c.eq(h.json["jobseekers"], len(people), "no profile is stored twice")
+    r = s.request("GET", "/v1/jobseekers/" + changed["id"])
+    c.eq(r.json, canonical(changed, changed["id"]), "the later line still wins")
+    s.stop()
+
     # A second import while the server runs is refused by the database lock.
     s.start()
     rc, out, err = import_file(s, path)

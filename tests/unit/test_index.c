@@ -111,6 +111,48 @@ START_TEST(replace_keeps_docid_and_delete_reports_it)
 }
 END_TEST
 
+/* add indexes the unique term like replace does, without looking it up. */
+START_TEST(add_indexes_a_new_document)
+{
+	vd_index_t *w = NULL;
+	vd_doc_t *a = profile_doc("a-1", "B"), *b = profile_doc("b-1", "C"),
+	         *a2 = profile_doc("a-1", "D");
+	vd_docid_t ida = 0, idb = 0, found = 0, replaced = 0;
+	unsigned docs = 99, n = 0;
+	char *data = NULL;
+
+	ck_assert_int_eq(vd_index_open_writer(dir, &w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_doc_count(w, &docs), VD_OK);
+	ck_assert_uint_eq(docs, 0);
+	ck_assert_int_eq(vd_index_add(w, a, &ida), VD_OK);
+	ck_assert_int_eq(vd_index_add(w, b, &idb), VD_OK);
+	ck_assert_uint_gt(ida, 0);
+	ck_assert_uint_gt(idb, 0);
+	ck_assert_uint_ne(ida, idb);
+	ck_assert_int_eq(vd_index_doc_count(w, &docs), VD_OK);
+	ck_assert_uint_eq(docs, 2);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	ck_assert_int_eq(vd_index_get(w, "Qjb-1", &data, NULL, &found), VD_OK);
+	ck_assert_str_eq(data, "{\"id\":\"b-1\"}");
+	ck_assert_uint_eq(found, idb);
+	ck_assert_int_eq(vd_index_term_count(w, "Klicence:B", &n), VD_OK);
+	ck_assert_uint_eq(n, 1);
+	/* The added document is the one a later replace finds. */
+	ck_assert_int_eq(vd_index_replace(w, "Qja-1", a2, &replaced), VD_OK);
+	ck_assert_uint_eq(replaced, ida);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	ck_assert_int_eq(vd_index_doc_count(w, &docs), VD_OK);
+	ck_assert_uint_eq(docs, 2);
+	ck_assert_int_eq(vd_index_term_count(w, "Klicence:B", &n), VD_OK);
+	ck_assert_uint_eq(n, 0);
+	free(data);
+	vd_doc_free(a);
+	vd_doc_free(b);
+	vd_doc_free(a2);
+	vd_index_close(w);
+}
+END_TEST
+
 START_TEST(postings_terms_and_values)
 {
 	vd_index_t *w = NULL;
@@ -175,6 +217,7 @@ index_suite(void)
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_add_test(tc, commit_makes_writes_visible);
 	tcase_add_test(tc, replace_keeps_docid_and_delete_reports_it);
+	tcase_add_test(tc, add_indexes_a_new_document);
 	tcase_add_test(tc, postings_terms_and_values);
 	tcase_add_test(tc, second_writer_is_locked_out);
 	tcase_add_test(tc, missing_database_is_an_error_not_a_throw);
