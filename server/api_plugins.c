@@ -89,25 +89,6 @@ core_path_known(const char *path)
 	return known;
 }
 
-static const char *
-method_name(enum evhttp_cmd_type cmd)
-{
-	switch (cmd) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	default:
-		return "OTHER";
-	}
-}
-
 /* The dispatcher let the request through without a token; the plugin's
  * route decides. Replies and returns false when the caller may not. */
 static bool
@@ -145,7 +126,7 @@ late_core_route(vd_call_t *call, const char *method, const char *path)
 
 	for (size_t i = 0; i < vd_n_routes && !route; i++) {
 		if (vd_routes[i].handler == vd_api_plugin_route ||
-		    strcmp(method_name(vd_routes[i].method), method) != 0)
+		    strcmp(vd_http_method_name(vd_routes[i].method), method) != 0)
 			continue;
 		if (vd_http_match_pattern(vd_routes[i].pattern, path, bufs, VD_MAX_PARAMS))
 			route = &vd_routes[i];
@@ -227,7 +208,7 @@ vd_api_plugin_route(vd_call_t *call)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(call->req);
 	const char *path = evhttp_uri_get_path(uri);
-	const char *method = method_name(evhttp_request_get_command(call->req));
+	const char *method = vd_http_method_name(evhttp_request_get_command(call->req));
 	struct evbuffer *in = evhttp_request_get_input_buffer(call->req);
 	char *bufs[VD_PLUGIN_MAX_PARAMS] = {NULL};
 	const vd_plugin_route_t *route;

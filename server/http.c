@@ -315,8 +315,8 @@ find_route(enum evhttp_cmd_type method, const char *path, char **bufs, bool *pat
 	return NULL;
 }
 
-static const char *
-method_name(enum evhttp_cmd_type cmd)
+const char *
+vd_http_method_name(enum evhttp_cmd_type cmd)
 {
 	switch (cmd) {
 	case EVHTTP_REQ_GET:
@@ -340,7 +340,7 @@ vd_call_audit(vd_call_t *call, const char *action)
 	if (call->audit || !call->token)
 		return;
 	call->audit = vd_audit_record(call->token->name, vd_role_name(call->token->role), action,
-	                              method_name(evhttp_request_get_command(call->req)),
+	                              vd_http_method_name(evhttp_request_get_command(call->req)),
 	                              evhttp_request_get_uri(call->req));
 }
 
@@ -415,9 +415,8 @@ dispatch(struct evhttp_request *req, void *arg)
 	vd_metrics_request_route(req, route->pattern);
 	/* evhttp's own limit admits an import's body; every other body keeps
 	 * to max_body_bytes. */
-	if (route->handler != vd_api_import &&
-	    evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
-	        srv->config->limits.max_body_bytes) {
+	if (route->handler != vd_api_import && evbuffer_get_length(evhttp_request_get_input_buffer(
+	                                           req)) > srv->config->limits.max_body_bytes) {
 		vd_reply_problem(req, 413, "the request body is larger than max_body_bytes", NULL);
 		goto out;
 	}
@@ -461,9 +460,10 @@ vd_http_setup(vd_server_t *srv)
 	/* The connection guard (conn_guard.c, installed by main.c) enforces
 	 * the head and body limits before evhttp sees a request, with
 	 * problem+json answers; evhttp's own limits stay as a backstop. */
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(limits->max_import_bytes > limits->max_body_bytes
-	                                                     ? limits->max_import_bytes
-	                                                     : limits->max_body_bytes));
+	evhttp_set_max_body_size(srv->http,
+	                         (ev_ssize_t)(limits->max_import_bytes > limits->max_body_bytes
+	                                          ? limits->max_import_bytes
+	                                          : limits->max_body_bytes));
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)limits->max_header_bytes);
 	evhttp_set_timeout(srv->http, limits->idle_timeout_s);
 	evhttp_set_gencb(srv->http, dispatch, srv);

@@ -62,6 +62,9 @@ bool vd_http_match_pattern(const char *pattern, const char *path, char **bufs, s
  * that learns late that it serves personal data: the plugin routes). */
 void vd_call_audit(vd_call_t *call, const char *action);
 
+/* "GET", "PUT", "POST", "PATCH", "DELETE", or "OTHER". */
+const char *vd_http_method_name(enum evhttp_cmd_type cmd);
+
 /* Installs the dispatcher and limits on http. */
 void vd_http_setup(vd_server_t *srv);
 

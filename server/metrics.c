@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "http.h"
 #include "metrics.h"
 
 const double vd_metrics_latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -292,32 +293,6 @@ vd_metrics_histogram(struct evbuffer *out, const char *name, const char *labels,
 	                    *labels ? "}" : "", h->count);
 }
 
-static const char *
-method_name(enum evhttp_cmd_type method)
-{
-	switch (method) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	case EVHTTP_REQ_HEAD:
-		return "HEAD";
-	case EVHTTP_REQ_PUT:
-		return "PUT";
-	case EVHTTP_REQ_DELETE:
-		return "DELETE";
-	case EVHTTP_REQ_OPTIONS:
-		return "OPTIONS";
-	case EVHTTP_REQ_TRACE:
-		return "TRACE";
-	case EVHTTP_REQ_CONNECT:
-		return "CONNECT";
-	case EVHTTP_REQ_PATCH:
-		return "PATCH";
-	}
-	return "OTHER";
-}
-
 void
 vd_metrics_render_http(struct evbuffer *out)
 {
@@ -331,7 +306,7 @@ vd_metrics_render_http(struct evbuffer *out)
 		labels[0] = '\0';
 		snprintf(status, sizeof(status), "%d", s->status);
 		vd_metrics_label(labels, sizeof(labels), "route", s->pattern);
-		vd_metrics_label(labels, sizeof(labels), "method", method_name(s->method));
+		vd_metrics_label(labels, sizeof(labels), "method", vd_http_method_name(s->method));
 		vd_metrics_label(labels, sizeof(labels), "status", status);
 		vd_metrics_sample(out, "vaardig_http_requests_total", labels, (double)s->count);
 	}
@@ -342,7 +317,7 @@ vd_metrics_render_http(struct evbuffer *out)
 		const route_hist_t *h = &reg.hists[i];
 		labels[0] = '\0';
 		vd_metrics_label(labels, sizeof(labels), "route", h->pattern);
-		vd_metrics_label(labels, sizeof(labels), "method", method_name(h->method));
+		vd_metrics_label(labels, sizeof(labels), "method", vd_http_method_name(h->method));
 		vd_metrics_histogram(out, "vaardig_http_request_duration_seconds", labels,
 		                     &h->hist);
 	}

@@ -206,23 +206,7 @@ host_schedule(const vd_host_t *host, unsigned interval_s, vd_plugin_timer_fn fn)
 static void
 host_vacancy_id(const vd_host_t *host, const char *identifier, char out[65])
 {
-	vd_plugin_ctx_t *ctx = ctx_of(host);
-	char full[1024], hex[65];
-	size_t len;
-
-	snprintf(full, sizeof(full), "%s-%s", ctx->id_prefix, identifier ? identifier : "");
-	len = strlen(full);
-	memcpy(out, full, len < 64 ? len + 1 : 64);
-	out[64] = '\0';
-	for (char *c = out; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
-			*c = '-';
-	if (len > 64) {
-		/* Cut, and keep distinct ids distinct through the hash of the whole. */
-		vd_sha256_hex(full, len, hex);
-		snprintf(out + 55, 10, "-%.8s", hex);
-	}
+	vd_vacancy_source_id(ctx_of(host)->id_prefix, identifier, out);
 }
 
 static bool

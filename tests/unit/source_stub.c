@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "conf.h"
 #include "source_stub.h"
+#include "vacancy.h"
 
 /* ---- the host ------------------------------------------------------------ */
 
@@ -26,23 +26,11 @@ static void
 stub_vacancy_id(const vd_host_t *host, const char *identifier, char out[65])
 {
 	vd_stub_t *stub = (vd_stub_t *)host;
-	char full[1024], hex[65];
-	size_t len;
 
 	ck_assert_msg(identifier != NULL, "vacancy_id called without an identifier");
 	json_array_append_new(stub->identifiers, json_string(identifier));
-	snprintf(full, sizeof(full), "%s-%s", stub->prefix, identifier);
-	len = strlen(full);
-	memcpy(out, full, len < 64 ? len + 1 : 64);
-	out[64] = '\0';
-	for (char *c = out; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
-			*c = '-';
-	if (len > 64) {
-		vd_sha256_hex(full, len, hex);
-		snprintf(out + 55, 10, "-%.8s", hex);
-	}
+	/* The server's own rule, so the id tests test it too. */
+	vd_vacancy_source_id(stub->prefix, identifier, out);
 }
 
 static int
