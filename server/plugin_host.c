@@ -14,6 +14,7 @@
 #include "log.h"
 #include "plugin_internal.h"
 #include "profile.h"
+#include "source_id.h"
 #include "vacancy.h"
 
 _Static_assert((int)VD_PLUGIN_ROLE_EMPLOYER == (int)VD_ROLE_EMPLOYER &&
@@ -206,7 +207,7 @@ host_schedule(const vd_host_t *host, unsigned interval_s, vd_plugin_timer_fn fn)
 static void
 host_vacancy_id(const vd_host_t *host, const char *identifier, char out[65])
 {
-	vd_vacancy_source_id(ctx_of(host)->id_prefix, identifier, out);
+	vd_source_id(ctx_of(host)->id_prefix, identifier, out);
 }
 
 static bool

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "dates.h"
 #include "profile.h"
 #include "query.h"
@@ -226,24 +225,4 @@ vd_vacancy_to_doc(const json_t *canonical, vd_doc_t *doc)
 	     vd_doc_set_data(doc, data, strlen(data));
 	free(data);
 	return ok;
-}
-
-void
-vd_vacancy_source_id(const char *prefix, const char *identifier, char out[65])
-{
-	char full[1024], hex[65];
-	size_t len;
-
-	snprintf(full, sizeof(full), "%s-%s", prefix, identifier ? identifier : "");
-	len = strlen(full);
-	memcpy(out, full, len < 64 ? len + 1 : 64);
-	out[64] = '\0';
-	for (char *c = out; *c; c++)
-		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
-			*c = '-';
-	if (len > 64) {
-		vd_sha256_hex(full, len, hex);
-		snprintf(out + 55, 10, "-%.8s", hex);
-	}
 }

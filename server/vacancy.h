@@ -31,10 +31,4 @@ bool vd_vacancy_to_doc(const json_t *canonical, vd_doc_t *doc);
 /* True when id starts with a source plugin's prefix ("jsonld-", "csv-"). */
 bool vd_vacancy_id_reserved(const char *id);
 
-/* API.md "Source ids": prefix, '-', the identifier (NULL: "") with every
- * character outside A-Za-z0-9._- as '-', cut to 64 and then ending in 8
- * hex digits of the SHA-256 of the whole, so distinct ids stay distinct;
- * written to out. */
-void vd_vacancy_source_id(const char *prefix, const char *identifier, char out[65]);
-
 #endif

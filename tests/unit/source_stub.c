@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "source_id.h"
 #include "source_stub.h"
-#include "vacancy.h"
 
 /* ---- the host ------------------------------------------------------------ */
 
@@ -30,7 +30,7 @@ stub_vacancy_id(const vd_host_t *host, const char *identifier, char out[65])
 	ck_assert_msg(identifier != NULL, "vacancy_id called without an identifier");
 	json_array_append_new(stub->identifiers, json_string(identifier));
 	/* The server's own rule, so the id tests test it too. */
-	vd_vacancy_source_id(stub->prefix, identifier, out);
+	vd_source_id(stub->prefix, identifier, out);
 }
 
 static int
