@@ -564,33 +564,44 @@ normalise_require(const vd_taxonomy_t *tax, const vd_occupation_t *occ, const js
 	return groups;
 }
 
+/* Appends the terms of the body's array field (prefer, exclude) to list;
+ * example shows a valid value in the error for a non-array. */
+static void
+add_body_terms(const vd_taxonomy_t *tax, json_t *list, const json_t *value, const char *field,
+               const char *example, json_t *errors)
+{
+	char pointer[32], p[64];
+	size_t i;
+	json_t *v;
+
+	if (!value || json_is_null(value))
+		return;
+	snprintf(pointer, sizeof(pointer), "/%s", field);
+	if (!json_is_array(value)) {
+		vd_query_error(errors, pointer, NULL, NULL, 0,
+		               "%s must be an array of terms such as %s", field, example);
+		return;
+	}
+	json_array_foreach(value, i, v)
+	{
+		pointer_index(p, sizeof(p), pointer, i);
+		if (!json_is_string(v))
+			add_error(errors, p, NULL, NULL, "a term must be a string");
+		else
+			add_term(tax, list, json_string_value(v), p, errors);
+	}
+}
+
 /* The occupation's preferences, then the body's own. Returns a new array. */
 static json_t *
 normalise_prefer(const vd_taxonomy_t *tax, const vd_occupation_t *occ, const json_t *prefer,
                  json_t *errors)
 {
 	json_t *list = json_array();
-	char p[64];
-	size_t i;
-	json_t *v;
 
 	for (size_t t = 0; occ && t < occ->prefer.n; t++)
 		add_term(tax, list, occ->prefer.v[t], "/occupation", errors);
-	if (!prefer || json_is_null(prefer))
-		return list;
-	if (!json_is_array(prefer)) {
-		add_error(errors, "/prefer", NULL, NULL,
-		          "prefer must be an array of terms such as [\"experience:chauffeur\"]");
-		return list;
-	}
-	json_array_foreach(prefer, i, v)
-	{
-		pointer_index(p, sizeof(p), "/prefer", i);
-		if (!json_is_string(v))
-			add_error(errors, p, NULL, NULL, "a preference must be a term string");
-		else
-			add_term(tax, list, json_string_value(v), p, errors);
-	}
+	add_body_terms(tax, list, prefer, "prefer", "[\"experience:chauffeur\"]", errors);
 	return list;
 }
 
@@ -600,25 +611,8 @@ static json_t *
 normalise_exclude(const vd_taxonomy_t *tax, const json_t *exclude, json_t *errors)
 {
 	json_t *list = json_array();
-	char p[64];
-	size_t i;
-	json_t *v;
 
-	if (!exclude || json_is_null(exclude))
-		return list;
-	if (!json_is_array(exclude)) {
-		add_error(errors, "/exclude", NULL, NULL,
-		          "exclude must be an array of terms such as [\"language:nl:B1\"]");
-		return list;
-	}
-	json_array_foreach(exclude, i, v)
-	{
-		pointer_index(p, sizeof(p), "/exclude", i);
-		if (!json_is_string(v))
-			add_error(errors, p, NULL, NULL, "an excluded term must be a string");
-		else
-			add_term(tax, list, json_string_value(v), p, errors);
-	}
+	add_body_terms(tax, list, exclude, "exclude", "[\"language:nl:B1\"]", errors);
 	return list;
 }
 
