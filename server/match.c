@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,11 @@ typedef struct term_bitmap {
 } term_bitmap_t;
 
 struct vd_matcher {
+	/* Search threads hold it for reading. The event loop, the only thread
+	 * that changes the bitmaps and facts, holds it for writing while it
+	 * applies a batch; its own searches need not take it. */
+	pthread_rwlock_t lock;
+	unsigned long generation; /* batches applied */
 	const vd_places_t *places;
 	term_bitmap_t *buckets[TERM_BUCKETS];
 	roaring_bitmap_t *jobseekers;
@@ -41,9 +47,12 @@ struct vd_matcher {
 	roaring_bitmap_t *loose; /* a location but no municipality */
 	vd_radius_cache_t *circles;
 	uint16_t *by_code; /* "GM0599" -> 599 -> municipality index */
-	/* Availability on avail_day: disjoint sets of weight 1, 0.5 and 0. */
+	/* Availability on avail_day: disjoint sets of weight 1, 0.5 and 0.
+	 * Rebuilt by the first search that sees a new day, under avail_lock;
+	 * the day before's sets are kept for searches begun before midnight. */
+	pthread_mutex_t avail_lock;
 	int avail_day, avail_soon;
-	roaring_bitmap_t *avail[3];
+	roaring_bitmap_t *avail[3], *avail_before[3];
 };
 
 static unsigned
@@ -229,14 +238,16 @@ classify_cb(uint32_t docid, void *arg)
 	return true;
 }
 
-const roaring_bitmap_t *const *
-vd_matcher_availability(vd_matcher_t *m, int today)
+void
+vd_matcher_availability(vd_matcher_t *m, int today, const roaring_bitmap_t *out[3])
 {
+	pthread_mutex_lock(&m->avail_lock);
 	if (m->avail_day != today) {
 		for (int i = 0; i < 3; i++) {
 			/* This CRoaring's free does not accept NULL. */
-			if (m->avail[i])
-				roaring_bitmap_free(m->avail[i]);
+			if (m->avail_before[i])
+				roaring_bitmap_free(m->avail_before[i]);
+			m->avail_before[i] = m->avail[i];
 			m->avail[i] = roaring_bitmap_create();
 		}
 		m->avail_day = today;
@@ -245,7 +256,9 @@ vd_matcher_availability(vd_matcher_t *m, int today)
 			m->avail_soon = vd_date_next(m->avail_soon);
 		roaring_iterate(m->jobseekers, classify_cb, m);
 	}
-	return (const roaring_bitmap_t *const *)m->avail;
+	for (int i = 0; i < 3; i++)
+		out[i] = m->avail[i];
+	pthread_mutex_unlock(&m->avail_lock);
 }
 
 const roaring_bitmap_t *
@@ -318,6 +331,19 @@ load_value(vd_docid_t docid, const char *value, size_t len, void *arg)
 	set_fact(ctx->m, docid, ctx->slot, value);
 }
 
+static void
+init_locks(vd_matcher_t *m)
+{
+	pthread_rwlockattr_t attr;
+
+	/* A steady stream of searches must not keep a write waiting. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&m->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&m->avail_lock, NULL);
+}
+
 vd_status_t
 vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **out, char **error)
 {
@@ -327,8 +353,10 @@ vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **o
 
 	*out = NULL;
 	*error = NULL;
-	if (!m || !(m->jobseekers = roaring_bitmap_create()) ||
-	    !(m->loose = roaring_bitmap_create()))
+	if (!m)
+		goto fail;
+	init_locks(m);
+	if (!(m->jobseekers = roaring_bitmap_create()) || !(m->loose = roaring_bitmap_create()))
 		goto fail;
 	m->places = places;
 	m->residents = calloc(vd_places_count(places), sizeof(*m->residents));
@@ -384,9 +412,14 @@ vd_matcher_free(vd_matcher_t *m)
 		roaring_bitmap_free(m->jobseekers);
 	if (m->loose)
 		roaring_bitmap_free(m->loose);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		if (m->avail[i])
 			roaring_bitmap_free(m->avail[i]);
+		if (m->avail_before[i])
+			roaring_bitmap_free(m->avail_before[i]);
+	}
+	pthread_mutex_destroy(&m->avail_lock);
+	pthread_rwlock_destroy(&m->lock);
 	free(m->residents);
 	free(m->radius);
 	for (size_t i = 0; i < m->n_facts; i++)
@@ -507,6 +540,7 @@ vd_matcher_apply(vd_write_t *const *writes, size_t n, void *arg)
 {
 	vd_matcher_t *m = arg;
 
+	pthread_rwlock_wrlock(&m->lock);
 	for (size_t i = 0; i < n; i++) {
 		const vd_write_t *w = writes[i];
 		if (w->status != VD_OK || w->docid == 0 || strncmp(w->unique_term, "Qj", 2) != 0)
@@ -515,4 +549,24 @@ vd_matcher_apply(vd_write_t *const *writes, size_t n, void *arg)
 		if (w->kind == VD_WRITE_REPLACE)
 			learn(m, w->docid, w->doc);
 	}
+	m->generation++;
+	pthread_rwlock_unlock(&m->lock);
+}
+
+unsigned long
+vd_matcher_generation(const vd_matcher_t *m)
+{
+	return m->generation;
+}
+
+void
+vd_matcher_read_lock(vd_matcher_t *m)
+{
+	pthread_rwlock_rdlock(&m->lock);
+}
+
+void
+vd_matcher_read_unlock(vd_matcher_t *m)
+{
+	pthread_rwlock_unlock(&m->lock);
 }

@@ -7,7 +7,12 @@
  * hard requirements are then an AND of ORs of bitmaps: the exact total is a
  * cardinality, never a count of ranked matches. Only the candidates that pass
  * are scored, and only the best `count` are read back from Xapian to explain
- * themselves. Event-loop thread only. */
+ * themselves.
+ *
+ * Threads: the event loop builds, applies batches and may search. Search
+ * threads may search too, each with its own reader, between
+ * vd_matcher_read_lock and vd_matcher_read_unlock; vd_matcher_apply waits
+ * for them. */
 #ifndef VD_MATCH_H
 #define VD_MATCH_H
 
@@ -41,6 +46,13 @@ typedef struct vd_search_hooks {
  * may be NULL. */
 json_t *vd_matcher_search(vd_matcher_t *matcher, vd_index_t *reader, const vd_places_t *places,
                           const json_t *query, int today, const vd_search_hooks_t *hooks);
+
+/* Held by a search thread around vd_matcher_search. */
+void vd_matcher_read_lock(vd_matcher_t *matcher);
+void vd_matcher_read_unlock(vd_matcher_t *matcher);
+/* How many batches were applied: a reader reopened after the count changed
+ * holds every document the bitmaps name. Under the read lock. */
+unsigned long vd_matcher_generation(const vd_matcher_t *matcher);
 
 /* Up to max jobseeker document ids greater than after, ascending, into out;
  * returns how many. */

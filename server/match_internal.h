@@ -32,10 +32,11 @@ void vd_matcher_each_term(const vd_matcher_t *m, const char *prefix, vd_matcher_
 /* Available within this many days still counts half. */
 #define VD_SOON_DAYS 30
 
-/* Jobseekers by availability on today: [0] available (weight 1), [1] unknown
- * or within VD_SOON_DAYS (0.5), [2] later (0); disjoint. Rebuilt when the day
- * changes, kept up to date by writes. Borrowed. */
-const roaring_bitmap_t *const *vd_matcher_availability(vd_matcher_t *m, int today);
+/* Jobseekers by availability on today into out: [0] available (weight 1),
+ * [1] unknown or within VD_SOON_DAYS (0.5), [2] later (0); disjoint. Rebuilt
+ * when the day changes, kept up to date by writes. Borrowed, valid until the
+ * day after next rebuilds them (any thread may call it). */
+void vd_matcher_availability(vd_matcher_t *m, int today, const roaring_bitmap_t *out[3]);
 
 /* The residents of a municipality (by index; NULL when none) and the
  * farthest distance of their own locations from its point. */
@@ -55,13 +56,13 @@ void vd_radius_cache_clear(vd_radius_cache_t *cache);
  * range: none). */
 void vd_radius_cache_moved(vd_radius_cache_t *cache, vd_docid_t docid, unsigned from, unsigned to);
 /* The circle of km around municipality index ref, built when not kept;
- * borrowed until the next call; NULL when out of memory. */
+ * borrowed until vd_radius_cache_release; NULL when out of memory. */
 const vd_radius_t *vd_radius_cache_get(vd_radius_cache_t *cache, const vd_matcher_t *m,
                                        const vd_places_t *places, unsigned ref, double km);
-/* The residents of the municipalities wholly inside. */
+void vd_radius_cache_release(vd_radius_cache_t *cache, const vd_radius_t *circle);
+/* The residents inside: of the municipalities wholly inside, and of the
+ * ones the circle cuts by their own locations. */
 const roaring_bitmap_t *vd_radius_inside(const vd_radius_t *r);
-/* The municipalities the circle cuts: their indexes in *out. */
-size_t vd_radius_border(const vd_radius_t *r, const unsigned **out);
 /* The matcher's cache of circles. */
 vd_radius_cache_t *vd_matcher_radius_cache(vd_matcher_t *m);
 

@@ -31,6 +31,13 @@
 /* More preferences than this still count for the score of the explained
  * results, but only the first ones split tiers (2^6 * 3 tiers at most). */
 #define MAX_TIER_PREFERENCES 6
+/* A tier with more candidates than this is visited municipality by
+ * municipality, nearest first (see visit_nearest); a smaller one is cheaper
+ * to read whole than to cut up with an AND per municipality. */
+#define NEAREST_MIN_TIER 2048
+/* Taken off a municipality's lower bound on distance so that rounding never
+ * makes it exceed a resident's computed distance (those differ by far less). */
+#define BOUND_SLACK_KM 0.01
 
 typedef struct candidate {
 	vd_docid_t docid;
@@ -53,8 +60,16 @@ typedef struct combo {
 	int order; /* makes the sort stable */
 } combo_t;
 
+/* A municipality with residents, and how near to the reference any of
+ * them can live. */
+typedef struct nearby {
+	double min_km;
+	const roaring_bitmap_t *residents; /* borrowed from the matcher */
+} nearby_t;
+
 typedef struct search {
 	const vd_matcher_t *m;
+	const vd_places_t *places;
 	const vd_municipality_t *ref; /* distance is measured from here */
 	double ref_point[3];          /* ref on the unit sphere */
 	double max_km;                /* hard filter when > 0 */
@@ -68,6 +83,8 @@ typedef struct search {
 	bool tier_full;    /* set when a tier can stop early */
 	candidate_t *heap; /* worst kept candidate at the root */
 	size_t n_heap, count;
+	nearby_t *nearby; /* nearest first; made by the first tier that needs it */
+	size_t n_nearby;
 } search_t;
 
 /* True when a ranks before b: tier, score, distance, then document id. */
@@ -271,21 +288,18 @@ check_one(uint32_t docid, void *arg)
 	return true;
 }
 
-/* Keeps the candidates within max_km of ref. A municipality whose every
- * resident is inside (its point's distance plus its radius) or outside is
- * taken or left whole (match_radius.c keeps those per circle); the people
- * of the ones the circle cuts, and those with a location but no
- * municipality, are checked one by one. */
+/* Keeps the candidates within max_km of ref: the residents inside, which
+ * match_radius.c keeps per circle (whole municipalities, and the people of
+ * the ones the circle cuts by their own locations), and those with a
+ * location but no municipality, few, checked one by one. */
 static void
 limit_distance(const search_t *s, vd_matcher_t *m, const vd_places_t *places,
                roaring_bitmap_t *candidates)
 {
 	const vd_radius_t *circle =
 	    vd_radius_cache_get(vd_matcher_radius_cache(m), m, places, s->ref->index, s->max_km);
-	roaring_bitmap_t *inside, *border;
+	roaring_bitmap_t *inside, *loose;
 	radius_check_t rc = {s, vd_chord2_for_km(s->max_km), NULL};
-	const unsigned *cut;
-	size_t n_cut;
 
 	if (!circle) {
 		roaring_bitmap_clear(candidates); /* out of memory: nobody rather than anybody */
@@ -293,21 +307,11 @@ limit_distance(const search_t *s, vd_matcher_t *m, const vd_places_t *places,
 	}
 	inside = roaring_bitmap_and(candidates, vd_radius_inside(circle));
 	rc.inside = inside;
-	border = roaring_bitmap_and(candidates, vd_matcher_loose(m));
-	roaring_iterate(border, check_one, &rc);
-	n_cut = vd_radius_border(circle, &cut);
-	for (size_t i = 0; i < n_cut; i++) {
-		float radius;
-		const roaring_bitmap_t *residents = vd_matcher_residents(m, cut[i], &radius);
-		roaring_bitmap_t *part =
-		    residents ? roaring_bitmap_and(candidates, residents) : NULL;
-		if (part) {
-			roaring_iterate(part, check_one, &rc);
-			roaring_bitmap_free(part);
-		}
-	}
+	loose = roaring_bitmap_and(candidates, vd_matcher_loose(m));
+	roaring_iterate(loose, check_one, &rc);
+	vd_radius_cache_release(vd_matcher_radius_cache(m), circle);
 	roaring_bitmap_overwrite(candidates, inside);
-	roaring_bitmap_free(border);
+	roaring_bitmap_free(loose);
 	roaring_bitmap_free(inside);
 }
 
@@ -321,11 +325,12 @@ place_of(const vd_places_t *places, const json_t *where)
 static void
 add_dimensions(search_t *s, vd_matcher_t *m, const json_t *prefer, int today)
 {
-	const roaring_bitmap_t *const *avail = vd_matcher_availability(m, today);
+	const roaring_bitmap_t *avail[3];
 	dimension_t *d = &s->dims[s->n_dims++];
 	size_t i;
 	json_t *term;
 
+	vd_matcher_availability(m, today, avail);
 	/* Availability: now 1, unknown or soon 0.5, later 0. */
 	*d = (dimension_t){
 	    .docs = {avail[0], avail[1], avail[2]}, .weight = {1.0, 0.5, 0.0}, .n = 3};
@@ -384,6 +389,111 @@ make_combos(const search_t *s, combo_t **out)
 	return n;
 }
 
+/* True when no candidate of the partition being ranked that scores at
+ * most bound can get in any more. A tie may still get in: distance and
+ * document id break it. */
+static bool
+settled(const search_t *s, double bound)
+{
+	return s->n_heap == s->count &&
+	       (s->count == 0 || s->heap[0].tier > s->in_tier || s->heap[0].score > bound);
+}
+
+/* The best score a candidate of the tier being visited can have at km or
+ * farther: the same sums as visit()'s, so rounding cannot make it lower. */
+static double
+best_score_from(const search_t *s, double km)
+{
+	double points = s->tier_weight;
+
+	points += DISTANCE_WEIGHT * fmax(0.0, 1.0 - km / DISTANCE_SCALE_KM);
+	if (s->hours > 0)
+		points += HOURS_WEIGHT;
+	return points / s->max_score;
+}
+
+static int
+by_min_km(const void *a, const void *b)
+{
+	const nearby_t *x = a, *y = b;
+	return x->min_km < y->min_km ? -1 : x->min_km > y->min_km;
+}
+
+/* Lists the municipalities with residents nearest first. No resident lives
+ * farther from the municipality's point than its radius, so none is nearer
+ * to the reference than the point's distance less the radius. False when
+ * out of memory. */
+static bool
+find_nearby(search_t *s)
+{
+	size_t n = vd_places_count(s->places);
+
+	s->nearby = calloc(n ? n : 1, sizeof(*s->nearby));
+	if (!s->nearby)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const vd_municipality_t *muni = vd_places_at(s->places, i);
+		float radius;
+		const roaring_bitmap_t *residents =
+		    vd_matcher_residents(s->m, (unsigned)i, &radius);
+		double km;
+
+		if (!residents || roaring_bitmap_is_empty(residents))
+			continue;
+		km = vd_distance_km(s->ref->lat, s->ref->lon, muni->lat, muni->lon) - radius -
+		     BOUND_SLACK_KM;
+		s->nearby[s->n_nearby++] = (nearby_t){km > 0 ? km : 0, residents};
+	}
+	qsort(s->nearby, s->n_nearby, sizeof(*s->nearby), by_min_km);
+	return true;
+}
+
+/* Visits part of a tier; returns how many candidates it held. */
+static uint64_t
+visit_part(search_t *s, const roaring_bitmap_t *tier, const roaring_bitmap_t *docs)
+{
+	roaring_bitmap_t *part = roaring_bitmap_and(tier, docs);
+	uint64_t n;
+
+	if (!part)
+		return 0;
+	n = roaring_bitmap_get_cardinality(part);
+	roaring_iterate(part, visit, s);
+	roaring_bitmap_free(part);
+	return n;
+}
+
+/* Visits a large tier a municipality at a time, nearest first, and stops
+ * once the worst kept candidate beats the best score anyone left could
+ * reach (branch and bound): a tier of a hundred thousand usually ends after
+ * a few municipalities. The few with a location but no municipality have
+ * no bound and come first; the ones with no location at all (no closeness
+ * points, less than any municipality's bound) last. */
+static void
+visit_nearest(search_t *s, const roaring_bitmap_t *tier, uint64_t left)
+{
+	roaring_bitmap_t *rest;
+
+	left -= visit_part(s, tier, vd_matcher_loose(s->m));
+	for (size_t i = 0; i < s->n_nearby && left > 0; i++) {
+		if (settled(s, best_score_from(s, s->nearby[i].min_km)))
+			return;
+		left -= visit_part(s, tier, s->nearby[i].residents);
+	}
+	/* Only when every municipality was visited and somebody is left. */
+	if (left == 0 || settled(s, best_score_from(s, DISTANCE_SCALE_KM)))
+		return;
+	rest = roaring_bitmap_andnot(tier, vd_matcher_loose(s->m));
+	for (size_t i = 0; rest && i < s->n_nearby; i++)
+		roaring_bitmap_andnot_inplace(rest, s->nearby[i].residents);
+	if (!rest) {
+		roaring_iterate(tier, visit, s); /* out of memory: the plain way */
+		return;
+	}
+	roaring_iterate(rest, visit, s);
+	roaring_bitmap_free(rest);
+}
+
 /* Visits the tiers of one partition of the candidates, best first. */
 static void
 rank(search_t *s, const roaring_bitmap_t *part, const combo_t *combos, size_t n_combos)
@@ -391,9 +501,9 @@ rank(search_t *s, const roaring_bitmap_t *part, const combo_t *combos, size_t n_
 	for (size_t i = 0; i < n_combos; i++) {
 		double bound = (combos[i].weight + s->continuous_max) / s->max_score;
 		roaring_bitmap_t *tier;
+		uint64_t n;
 
-		if (s->n_heap == s->count &&
-		    (s->count == 0 || (s->heap[0].tier > s->in_tier) || s->heap[0].score > bound))
+		if (settled(s, bound))
 			return;
 		tier = roaring_bitmap_copy(part);
 		for (int d = 0; d < s->n_dims; d++) {
@@ -405,7 +515,14 @@ rank(search_t *s, const roaring_bitmap_t *part, const combo_t *combos, size_t n_
 				roaring_bitmap_and_inplace(tier, dim->docs[c]);
 		}
 		s->tier_weight = combos[i].weight;
-		roaring_iterate(tier, visit, s);
+		n = roaring_bitmap_get_cardinality(tier);
+		/* The residents of the "in" municipality share its one bound:
+		 * nothing to order them by. */
+		if (s->ref && s->in_tier == 0 && n > NEAREST_MIN_TIER &&
+		    (s->nearby || find_nearby(s)))
+			visit_nearest(s, tier, n);
+		else
+			roaring_iterate(tier, visit, s);
 		roaring_bitmap_free(tier);
 	}
 }
@@ -495,7 +612,7 @@ vd_matcher_search(vd_matcher_t *m, vd_index_t *reader, const vd_places_t *places
 {
 	const json_t *near = json_object_get(query, "near");
 	const vd_municipality_t *in_place = place_of(places, json_object_get(query, "in"));
-	search_t s = {.m = m};
+	search_t s = {.m = m, .places = places};
 	roaring_bitmap_t *candidates = NULL, *in_part = NULL;
 	combo_t *combos = NULL;
 	size_t n_combos;
@@ -549,6 +666,7 @@ out:
 	if (candidates)
 		roaring_bitmap_free(candidates);
 	free(combos);
+	free(s.nearby);
 	free(s.heap);
 	return response;
 }
