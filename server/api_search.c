@@ -10,6 +10,7 @@
 #include "match.h"
 #include "plugins.h"
 #include "query.h"
+#include "search_pool.h"
 
 static json_t *
 annotate(const char *id, const char *profile_json, void *arg)
@@ -44,19 +45,136 @@ annotations_for(const vd_call_t *call)
 	return call->token && call->token->role != VD_ROLE_EMPLOYER;
 }
 
+/* Sends a search's answer (stolen; NULL: the store could not be read). */
+static void
+send_answer(struct evhttp_request *req, json_t *response, const char *error)
+{
+	if (response)
+		vd_reply_json(req, 200, response, NULL);
+	else
+		vd_reply_problem(req, 503, error, NULL);
+}
+
+/* A search handed to the search threads, until its answer is sent. */
+typedef struct pending_search {
+	vd_server_t *srv;
+	struct evhttp_request *req;
+	struct evhttp_connection *conn; /* NULL once it closed */
+	json_t *query;
+	json_t *record; /* the call's audit record, appended with the outcome */
+	bool expand;    /* an expansion plugin wants the answer as an object */
+	char *text;     /* the answer, encoded on the search thread */
+} pending_search_t;
+
+static void
+pending_free(pending_search_t *p)
+{
+	if (p->conn)
+		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+	json_decref(p->query);
+	json_decref(p->record);
+	free(p->text);
+	free(p);
+}
+
+/* On a search thread: the event loop's part of the work, where no plugin
+ * needs the answer as an object. Encoding a 40-result answer costs more
+ * than most searches. */
+static json_t *
+prepare(json_t *response, void *arg)
+{
+	pending_search_t *p = arg;
+
+	if (p->expand)
+		return response;
+	p->text = json_dumps(response, VD_REPLY_JSON_FLAGS);
+	if (!p->text)
+		return response; /* the event loop tries and says why */
+	vd_audit_add_answer_ids(p->record, response);
+	json_decref(response);
+	return NULL;
+}
+
+static void
+on_close(struct evhttp_connection *conn, void *arg)
+{
+	pending_search_t *p = arg;
+
+	(void)conn;
+	p->conn = NULL; /* evhttp frees the request with its connection */
+}
+
+/* On the event loop, with the pool's answer. */
+static void
+on_searched(json_t *response, const char *error, bool cancelled, void *arg)
+{
+	pending_search_t *p = arg;
+	vd_audit_t *audit = vd_store_audit(p->srv->store);
+	bool answered = response || p->text;
+	json_t *lists;
+
+	if (!cancelled && p->conn && response) {
+		lists = vd_plugins_expand(p->srv->plugins, p->query,
+		                          json_object_get(response, "results"));
+		if (lists)
+			json_object_set_new(response, "lists", lists);
+		vd_audit_add_answer_ids(p->record, response);
+	}
+	/* Recorded before the answer leaves, as every read is; a client that
+	 * went away was told nothing (499). */
+	if (audit && p->record && !cancelled)
+		vd_audit_record_append(audit, p->record, !p->conn ? 499 : answered ? 200 : 503);
+	if (cancelled || !p->conn)
+		json_decref(response);
+	else if (p->text)
+		vd_reply_json_text(p->req, 200, p->text, NULL);
+	else
+		send_answer(p->req, response, error);
+	pending_free(p);
+}
+
+/* Hands the search to the search threads; false when it must run here. */
+static bool
+search_elsewhere(vd_call_t *call, const json_t *query)
+{
+	vd_server_t *srv = call->srv;
+	pending_search_t *p;
+
+	/* Annotating plugins read the stored profile on the event loop. */
+	if (!srv->search_pool || (annotations_for(call) && vd_plugins_annotating(srv->plugins)))
+		return false;
+	if (!(p = calloc(1, sizeof(*p))))
+		return false;
+	p->srv = srv;
+	p->req = call->req;
+	p->query = json_incref((json_t *)query);
+	p->expand = vd_plugins_expanding(srv->plugins);
+	/* The answer comes later: its audit line goes with it. */
+	p->record = call->audit;
+	if (!vd_search_pool_submit(srv->search_pool, p->query, vd_date_today(), prepare,
+	                           on_searched, p)) {
+		json_decref(p->query);
+		free(p);
+		return false;
+	}
+	call->audit = NULL;
+	p->conn = evhttp_request_get_connection(call->req);
+	evhttp_connection_set_closecb(p->conn, on_close, p);
+	return true;
+}
+
 void
 vd_search_reply(vd_call_t *call, const json_t *query)
 {
-	vd_server_t *srv = call->srv;
-	json_t *response = vd_search_run(srv, query, true, annotations_for(call));
+	json_t *response;
 
-	if (!response) {
-		vd_reply_problem(call->req, 503, vd_index_last_error(vd_store_reader(srv->store)),
-		                 NULL);
+	if (search_elsewhere(call, query))
 		return;
-	}
-	vd_audit_add_answer_ids(call->audit, response); /* the people it names */
-	vd_reply_json(call->req, 200, response, NULL);
+	response = vd_search_run(call->srv, query, true, annotations_for(call));
+	if (response)
+		vd_audit_add_answer_ids(call->audit, response); /* the people it names */
+	send_answer(call->req, response,
+	            response ? NULL : vd_index_last_error(vd_store_reader(call->srv->store)));
 }
 
 /* ?facets=licence,certificate as the body's "facets" array. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -151,13 +152,30 @@ int_setting(json_t *obj, const char *key, int def, int min, int max, json_t *pro
 	return (int)json_integer_value(v);
 }
 
+/* One search thread per core by default (search_pool.h); 0 answers
+ * searches on the event loop. */
+static int
+search_threads_setting(json_t *root, json_t *problems)
+{
+	json_t *v = json_object_get(root, "search_threads");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!v)
+		return cores < 1 ? 1 : cores > 16 ? 16 : (int)cores;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 64) {
+		problem(problems, "search_threads: must be an integer from 0 to 64");
+		return 0;
+	}
+	return (int)json_integer_value(v);
+}
+
 static void
 load_limits(json_t *limits, vd_limits_t *l, json_t *problems)
 {
-	static const char *known[] = {"max_body_bytes", "max_header_bytes", "request_timeout_s",
-	                              "max_count",      "max_per_page",     "max_json_depth",
-	                              "max_import_bytes", "max_headers",  "max_connections",
-	                              "idle_timeout_s", "min_free_bytes"};
+	static const char *known[] = {"max_body_bytes",   "max_header_bytes", "request_timeout_s",
+	                              "max_count",        "max_per_page",     "max_json_depth",
+	                              "max_import_bytes", "max_headers",      "max_connections",
+	                              "idle_timeout_s",   "min_free_bytes"};
 	const char *key;
 	json_t *v;
 
@@ -181,8 +199,8 @@ load_limits(json_t *limits, vd_limits_t *l, json_t *problems)
 	l->max_count = int_setting(limits, "max_count", 1000, 1, 100000, problems);
 	l->max_per_page = int_setting(limits, "max_per_page", 1000, 1, 100000, problems);
 	l->max_json_depth = int_setting(limits, "max_json_depth", 32, 4, 1000, problems);
-	l->max_import_bytes = (size_t)int_setting(limits, "max_import_bytes", 256 << 20, 1024,
-	                                          1 << 30, problems);
+	l->max_import_bytes =
+	    (size_t)int_setting(limits, "max_import_bytes", 256 << 20, 1024, 1 << 30, problems);
 	l->max_headers = int_setting(limits, "max_headers", 100, 1, 10000, problems);
 	l->max_connections = int_setting(limits, "max_connections", 1024, 1, 1000000, problems);
 	l->idle_timeout_s = int_setting(limits, "idle_timeout_s", 60, 1, 3600, problems);
@@ -261,8 +279,9 @@ read_json(const char *path, json_t *problems)
 vd_config_t *
 vd_config_load(const char *path, json_t *problems)
 {
-	static const char *known[] = {"listen", "data_dir", "plugins_dir", "reference_dir",
-	                              "tokens", "plugins",  "limits",      "audit"};
+	static const char *known[] = {"listen",        "data_dir", "plugins_dir",
+	                              "reference_dir", "tokens",   "plugins",
+	                              "limits",        "audit",    "search_threads"};
 	size_t before = json_array_size(problems);
 	json_t *root = read_json(path, problems);
 	vd_config_t *config;
@@ -303,6 +322,7 @@ vd_config_load(const char *path, json_t *problems)
 	    json_is_object(config->plugins) ? json_incref(config->plugins) : json_object();
 	load_limits(json_object_get(root, "limits"), &config->limits, problems);
 	load_audit(json_object_get(root, "audit"), &config->audit, problems);
+	config->search_threads = search_threads_setting(root, problems);
 out:
 	json_decref(root);
 	if (json_array_size(problems) > before) {

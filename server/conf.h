@@ -53,6 +53,7 @@ typedef struct vd_config {
 	json_t *plugins; /* owned; {} when absent */
 	vd_limits_t limits;
 	vd_audit_config_t audit;
+	int search_threads; /* search_pool.h; 0: searches run on the event loop */
 } vd_config_t;
 
 /* Reads and checks path. Every problem found is appended to problems (an

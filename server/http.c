@@ -99,8 +99,7 @@ send_text(struct evhttp_request *req, int status, const char *type, const char *
 void
 vd_reply_json(struct evhttp_request *req, int status, json_t *body, const char *etag)
 {
-	char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
-	                                  JSON_REAL_PRECISION(8));
+	char *text = json_dumps(body, VD_REPLY_JSON_FLAGS);
 	json_decref(body);
 	if (!text) {
 		vd_reply_problem(req, 500, "the answer could not be encoded", NULL);

@@ -68,6 +68,10 @@ const char *vd_http_method_name(enum evhttp_cmd_type cmd);
 /* Installs the dispatcher and limits on http. */
 void vd_http_setup(vd_server_t *srv);
 
+/* How vd_reply_json encodes: for answers encoded elsewhere ahead of time. */
+#define VD_REPLY_JSON_FLAGS                                                                        \
+	(JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(8))
+
 /* Sends body (stolen) as application/json with status; etag may be NULL. */
 void vd_reply_json(struct evhttp_request *req, int status, json_t *body, const char *etag);
 /* Sends text, already JSON, as application/json. */

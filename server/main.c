@@ -21,6 +21,7 @@
 #include "import.h"
 #include "log.h"
 #include "plugins.h"
+#include "search_pool.h"
 #include "server.h"
 
 /* libevent's own warnings go through vd_log, so they too are one line with
@@ -247,6 +248,24 @@ out:
 }
 
 static int
+start_search_pool(vd_server_t *srv)
+{
+	char *dir = NULL, *error = NULL;
+
+	if (srv->config->search_threads == 0)
+		return 0;
+	if (asprintf(&dir, "%s/index", srv->config->data_dir) < 0)
+		return -1;
+	if (vd_search_pool_start(srv->base, srv->matcher, srv->places, dir,
+	                         (unsigned)srv->config->search_threads, &srv->search_pool,
+	                         &error) != VD_OK)
+		vd_log_error("%s", error ? error : "cannot start the search threads");
+	free(dir);
+	free(error);
+	return srv->search_pool ? 0 : -1;
+}
+
+static int
 serve(const char *config_path)
 {
 	vd_server_t srv = {0};
@@ -293,6 +312,8 @@ serve(const char *config_path)
 		goto out;
 	}
 	vd_store_on_batch(srv.store, on_batch, &srv);
+	if (start_search_pool(&srv) != 0)
+		goto out;
 	srv.plugins = vd_plugins_new(&srv);
 	if (srv.plugins)
 		vd_plugins_load(srv.plugins);
@@ -329,6 +350,8 @@ out:
 		event_free(sighup);
 	if (srv.expiry_timer)
 		event_free(srv.expiry_timer);
+	/* Before evhttp: a search not yet answered refers to its request. */
+	vd_search_pool_stop(srv.search_pool);
 	if (srv.http)
 		evhttp_free(srv.http);
 	vd_guard_free(guard);

@@ -552,13 +552,23 @@ vd_plugins_annotate(vd_plugins_t *reg, const char *id, const char *profile_json)
 	return out;
 }
 
+bool
+vd_plugins_expanding(const vd_plugins_t *reg)
+{
+	for (size_t i = 0; reg && i < reg->n; i++)
+		if (hooked(reg->all[i], VD_PLUGIN_EXPANSION) && reg->all[i]->desc->expand)
+			return true;
+	return false;
+}
+
 json_t *
 vd_plugins_expand(vd_plugins_t *reg, const json_t *query, const json_t *results)
 {
 	json_t *out = NULL;
 	char *query_text, *results_text;
 
-	if (!reg)
+	/* Encoding a whole answer costs more than many searches: only for a taker. */
+	if (!vd_plugins_expanding(reg))
 		return NULL;
 	query_text = json_dumps(query, JSON_COMPACT | JSON_ENCODE_ANY);
 	results_text = json_dumps(results, JSON_COMPACT | JSON_ENCODE_ANY);

@@ -59,6 +59,8 @@ bool vd_plugins_owns_vacancy_id(const vd_plugins_t *reg, const char *id);
 /* Whether any loaded rules plugin annotates search results (when none
  * does, a search need not read the stored profiles it returns). */
 bool vd_plugins_annotating(const vd_plugins_t *reg);
+/* True when an expansion plugin is loaded (vd_plugins_expand has work). */
+bool vd_plugins_expanding(const vd_plugins_t *reg);
 /* The annotations of one search result: {"<plugin>": annotation, ...} from
  * every rules plugin's annotate; new reference, NULL when there are none. */
 json_t *vd_plugins_annotate(vd_plugins_t *reg, const char *id, const char *profile_json);

@@ -23,7 +23,8 @@ typedef struct vd_server {
 	vd_store_t *store;
 	vd_matcher_t *matcher;
 	struct event *expiry_timer;
-	struct vd_plugins *plugins; /* plugins.h */
+	struct vd_plugins *plugins;         /* plugins.h */
+	struct vd_search_pool *search_pool; /* search_pool.h; NULL: search on the loop */
 	bool stopping;
 } vd_server_t;
 
