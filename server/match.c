@@ -46,6 +46,7 @@ struct vd_matcher {
 	float *radius;
 	roaring_bitmap_t *loose; /* a location but no municipality */
 	vd_radius_cache_t *circles;
+	vd_group_cache_t *groups;
 	uint16_t *by_code; /* "GM0599" -> 599 -> municipality index */
 	/* Availability on avail_day: disjoint sets of weight 1, 0.5 and 0.
 	 * Rebuilt by the first search that sees a new day, under avail_lock;
@@ -362,8 +363,9 @@ vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **o
 	m->residents = calloc(vd_places_count(places), sizeof(*m->residents));
 	m->radius = calloc(vd_places_count(places), sizeof(*m->radius));
 	m->circles = vd_radius_cache_new(vd_places_count(places));
+	m->groups = vd_group_cache_new();
 	m->by_code = malloc(CBS_CODES * sizeof(*m->by_code));
-	if (!m->residents || !m->radius || !m->circles || !m->by_code)
+	if (!m->residents || !m->radius || !m->circles || !m->groups || !m->by_code)
 		goto fail;
 	for (size_t i = 0; i < CBS_CODES; i++)
 		m->by_code[i] = NO_MUNICIPALITY;
@@ -426,6 +428,7 @@ vd_matcher_free(vd_matcher_t *m)
 		free(m->facts[i].id);
 	free(m->facts);
 	vd_radius_cache_free(m->circles);
+	vd_group_cache_free(m->groups);
 	free(m->by_code);
 	free(m);
 }
@@ -458,6 +461,12 @@ vd_radius_cache_t *
 vd_matcher_radius_cache(vd_matcher_t *m)
 {
 	return m->circles;
+}
+
+vd_group_cache_t *
+vd_matcher_group_cache(vd_matcher_t *m)
+{
+	return m->groups;
 }
 
 const roaring_bitmap_t *
@@ -548,6 +557,7 @@ vd_matcher_apply(vd_write_t *const *writes, size_t n, void *arg)
 		forget(m, w->docid);
 		if (w->kind == VD_WRITE_REPLACE)
 			learn(m, w->docid, w->doc);
+		vd_group_cache_changed(m->groups, m, w->docid);
 	}
 	m->generation++;
 	pthread_rwlock_unlock(&m->lock);

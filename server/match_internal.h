@@ -66,6 +66,23 @@ const roaring_bitmap_t *vd_radius_inside(const vd_radius_t *r);
 /* The matcher's cache of circles. */
 vd_radius_cache_t *vd_matcher_radius_cache(vd_matcher_t *m);
 
+/* The unions of requirement groups of two or more terms, kept
+ * (match_groups.c). */
+typedef struct vd_group vd_group_t;
+typedef struct vd_group_cache vd_group_cache_t;
+vd_group_cache_t *vd_group_cache_new(void);
+void vd_group_cache_free(vd_group_cache_t *cache);
+/* The union of group's terms (a JSON array of strings), built when not
+ * kept; borrowed until vd_group_cache_release; NULL when out of memory. */
+const vd_group_t *vd_group_cache_get(vd_group_cache_t *cache, const vd_matcher_t *m,
+                                     const json_t *group);
+void vd_group_cache_release(vd_group_cache_t *cache, const vd_group_t *group);
+const roaring_bitmap_t *vd_group_docs(const vd_group_t *group);
+/* docid's terms changed: every kept union follows. */
+void vd_group_cache_changed(vd_group_cache_t *cache, const vd_matcher_t *m, vd_docid_t docid);
+/* The matcher's cache of group unions. */
+vd_group_cache_t *vd_matcher_group_cache(vd_matcher_t *m);
+
 /* Says from the bitmaps alone which competence met which requirement group
  * and which preferences docid holds: 1 with *out as vd_matcher_explain's;
  * 0 when only the stored profile can tell (its id is not known, or a

@@ -195,33 +195,40 @@ preference_weight(const char *term)
 	return 1.0;
 }
 
-/* The union of a group's bitmaps: a new bitmap (NULL when out of memory). */
-static roaring_bitmap_t *
-group_union(const vd_matcher_t *m, const json_t *group)
-{
-	size_t n = 0, j;
-	const roaring_bitmap_t **parts = calloc(json_array_size(group) + 1, sizeof(*parts));
-	json_t *term;
-	roaring_bitmap_t *any;
+/* A requirement group's documents: one term's bitmap, or the kept union
+ * of several (match_groups.c). */
+typedef struct group_docs {
+	const roaring_bitmap_t *docs; /* borrowed; NULL: nobody */
+	const vd_group_t *kept;       /* to release; NULL for a single term */
+} group_docs_t;
 
-	if (!parts)
-		return NULL;
-	json_array_foreach(group, j, term)
-	{
-		const roaring_bitmap_t *docs = vd_matcher_term(m, json_string_value(term));
-		if (docs)
-			parts[n++] = docs;
+/* False when out of memory. */
+static bool
+group_get(vd_matcher_t *m, const json_t *group, group_docs_t *out)
+{
+	*out = (group_docs_t){0};
+	if (json_array_size(group) == 1) {
+		out->docs = vd_matcher_term(m, json_string_value(json_array_get(group, 0)));
+		return true;
 	}
-	any = n ? roaring_bitmap_or_many(n, parts) : roaring_bitmap_create();
-	free(parts);
-	return any;
+	if (json_array_size(group) == 0)
+		return true;
+	if (!(out->kept = vd_group_cache_get(vd_matcher_group_cache(m), m, group)))
+		return false;
+	out->docs = vd_group_docs(out->kept);
+	return true;
+}
+
+static uint64_t
+cardinality(const group_docs_t *g)
+{
+	return g->docs ? roaring_bitmap_get_cardinality(g->docs) : 0;
 }
 
 static int
 by_cardinality(const void *a, const void *b)
 {
-	uint64_t x = roaring_bitmap_get_cardinality(*(roaring_bitmap_t *const *)a);
-	uint64_t y = roaring_bitmap_get_cardinality(*(roaring_bitmap_t *const *)b);
+	uint64_t x = cardinality(a), y = cardinality(b);
 	return x < y ? -1 : x > y;
 }
 
@@ -229,45 +236,47 @@ by_cardinality(const void *a, const void *b)
  * terms: a new bitmap. The rarest group comes first, so a query with a
  * rare requirement never touches the million-wide sets. */
 static roaring_bitmap_t *
-filter(const vd_matcher_t *m, const json_t *require, const json_t *exclude)
+filter(vd_matcher_t *m, const json_t *require, const json_t *exclude)
 {
-	size_t n = json_array_size(require), i;
-	roaring_bitmap_t **groups = calloc(n ? n : 1, sizeof(*groups)), *result;
+	size_t n = json_array_size(require), got = 0, i;
+	group_docs_t *groups = calloc(n ? n : 1, sizeof(*groups));
+	roaring_bitmap_t *result = NULL;
 	json_t *group, *term;
 
 	if (!groups)
 		return roaring_bitmap_create(); /* out of memory: nobody rather than anybody */
 	json_array_foreach(require, i, group)
 	{
-		groups[i] = group_union(m, group);
-		if (!groups[i]) {
-			while (i-- > 0)
-				roaring_bitmap_free(groups[i]);
-			free(groups);
-			return roaring_bitmap_create();
-		}
+		if (!group_get(m, group, &groups[got]))
+			goto out;
+		got++;
 	}
 	qsort(groups, n, sizeof(*groups), by_cardinality);
-	if (n == 0) {
+	/* Terms index jobseekers only, but say so: vacancies are never candidates. */
+	if (n == 0)
 		result = roaring_bitmap_copy(vd_matcher_jobseekers(m));
-	} else {
-		result = groups[0];
-		groups[0] = NULL;
-		/* Terms index jobseekers only, but say so: vacancies are never candidates. */
-		roaring_bitmap_and_inplace(result, vd_matcher_jobseekers(m));
+	else if (groups[0].docs)
+		result = roaring_bitmap_and(groups[0].docs, vd_matcher_jobseekers(m));
+	else
+		result = roaring_bitmap_create();
+	for (i = 1; i < n && result && !roaring_bitmap_is_empty(result); i++) {
+		if (groups[i].docs)
+			roaring_bitmap_and_inplace(result, groups[i].docs);
+		else
+			roaring_bitmap_clear(result);
 	}
-	for (i = 1; i < n; i++) {
-		roaring_bitmap_and_inplace(result, groups[i]);
-		roaring_bitmap_free(groups[i]);
-	}
-	free(groups);
 	json_array_foreach(exclude, i, term)
 	{
 		const roaring_bitmap_t *docs = vd_matcher_term(m, json_string_value(term));
-		if (docs)
+		if (docs && result)
 			roaring_bitmap_andnot_inplace(result, docs);
 	}
-	return result;
+out:
+	for (i = 0; i < got; i++)
+		if (groups[i].kept)
+			vd_group_cache_release(vd_matcher_group_cache(m), groups[i].kept);
+	free(groups);
+	return result ? result : roaring_bitmap_create();
 }
 
 typedef struct radius_check {
