@@ -503,26 +503,72 @@ visit_nearest(search_t *s, const roaring_bitmap_t *tier, uint64_t left)
 	roaring_bitmap_free(rest);
 }
 
+/* A partition's share of each dimension's documents, made on first use:
+ * a small partition is ANDed with a million-wide set once per dimension
+ * rather than once per tier (there may be 3 * 2^6 tiers). */
+typedef struct shares {
+	const roaring_bitmap_t *part;
+	roaring_bitmap_t *docs[MAX_TIER_PREFERENCES + 1][3];
+} shares_t;
+
+/* Below this many candidates a partition's tiers are cut from its shares. */
+#define SHARES_MAX_PART 1024
+
+static const roaring_bitmap_t *
+share_of(const search_t *s, shares_t *sh, int d, int c)
+{
+	const dimension_t *dim = &s->dims[d];
+
+	if (c > 0 && dim->docs[c] == dim->docs[0])
+		c = 0; /* a preference: held, or not held, the same documents */
+	if (!sh->docs[d][c])
+		sh->docs[d][c] = roaring_bitmap_and(sh->part, dim->docs[c]);
+	return sh->docs[d][c] ? sh->docs[d][c] : dim->docs[c];
+}
+
+static void
+shares_free(shares_t *sh)
+{
+	for (int d = 0; d <= MAX_TIER_PREFERENCES; d++)
+		for (int c = 0; c < 3; c++)
+			if (sh->docs[d][c])
+				roaring_bitmap_free(sh->docs[d][c]);
+}
+
+/* The candidates of part that fall in combo's tier: a new bitmap. */
+static roaring_bitmap_t *
+cut_tier(const search_t *s, shares_t *sh, const combo_t *combo)
+{
+	roaring_bitmap_t *tier = roaring_bitmap_copy(sh->part);
+	bool small = roaring_bitmap_get_cardinality(sh->part) < SHARES_MAX_PART;
+
+	for (int d = 0; tier && d < s->n_dims; d++) {
+		const dimension_t *dim = &s->dims[d];
+		int c = combo->choice[d];
+		const roaring_bitmap_t *docs = small ? share_of(s, sh, d, c) : dim->docs[c];
+		if (dim->negate[c])
+			roaring_bitmap_andnot_inplace(tier, docs);
+		else
+			roaring_bitmap_and_inplace(tier, docs);
+	}
+	return tier;
+}
+
 /* Visits the tiers of one partition of the candidates, best first. */
 static void
 rank(search_t *s, const roaring_bitmap_t *part, const combo_t *combos, size_t n_combos)
 {
+	shares_t sh = {.part = part};
+
 	for (size_t i = 0; i < n_combos; i++) {
 		double bound = (combos[i].weight + s->continuous_max) / s->max_score;
 		roaring_bitmap_t *tier;
 		uint64_t n;
 
 		if (settled(s, bound))
-			return;
-		tier = roaring_bitmap_copy(part);
-		for (int d = 0; d < s->n_dims; d++) {
-			const dimension_t *dim = &s->dims[d];
-			int c = combos[i].choice[d];
-			if (dim->negate[c])
-				roaring_bitmap_andnot_inplace(tier, dim->docs[c]);
-			else
-				roaring_bitmap_and_inplace(tier, dim->docs[c]);
-		}
+			break;
+		if (!(tier = cut_tier(s, &sh, &combos[i])))
+			break; /* out of memory: the best found so far */
 		s->tier_weight = combos[i].weight;
 		n = roaring_bitmap_get_cardinality(tier);
 		/* The residents of the "in" municipality share its one bound:
@@ -534,6 +580,7 @@ rank(search_t *s, const roaring_bitmap_t *part, const combo_t *combos, size_t n_
 			roaring_iterate(tier, visit, s);
 		roaring_bitmap_free(tier);
 	}
+	shares_free(&sh);
 }
 
 static int
