@@ -155,15 +155,16 @@ def over_http(opts, data_dir, ndjson, queries, work):
                 profiles.append(json.loads(line))
                 if len(profiles) == 5000:
                     break
-        say("   wrk -c16 -t2 -d%ds on the GET queries, PUTs from a second client"
+        say("   wrk -c16 -t2 -d%ds on the GET queries; then again with PUTs from a second client"
             % opts.wrk_seconds)
         result["wrk"] = bench_http.throughput(server, queries, opts.wrk_seconds, work, profiles)
         result["rss_after_load"] = bench_http.vm_status(server.proc.pid)
-        w = result["wrk"]
-        say("   %.0f searches/s (p50 %s ms, p99 %s ms, non-2xx %d); PUT p50 %.2f ms, "
-            "p99 %.2f ms over %d PUTs %s"
-            % (w["rps"], w["p50_ms"], w["p99_ms"], w["non_2xx"], w["put"]["p50_ms"] or 0,
-               w["put"]["p99_ms"] or 0, w["put"]["count"], w["put"]["statuses"]))
+        w, wp = result["wrk"], result["wrk"]["with_puts"]
+        say("   %.0f searches/s (p50 %s ms, p99 %s ms, non-2xx %d)"
+            % (w["rps"], w["p50_ms"], w["p99_ms"], w["non_2xx"]))
+        say("   with PUTs: %.0f searches/s (non-2xx %d); PUT p50 %.2f ms, p99 %.2f ms over %d PUTs %s"
+            % (wp["rps"], wp["non_2xx"], wp["put"]["p50_ms"] or 0, wp["put"]["p99_ms"] or 0,
+               wp["put"]["count"], wp["put"]["statuses"]))
         say("   VmRSS %s after warm-up, %s after the load (peak %s)"
             % (mib(result["rss_after_warmup"]["VmRSS"]), mib(result["rss_after_load"]["VmRSS"]),
                mib(result["rss_after_load"]["VmHWM"])))
@@ -324,7 +325,8 @@ def summarise(opts, load, inproc, http, pg, prof):
             ("yes" if p["order_equal"] else "**NO** (from rank %s)" % p.get("first_difference"))
             if p else "-") + ("" if http_total_ok else " **HTTP answer differs from in-process**"))
     w = http.get("wrk", {})
-    put = w.get("put", {})
+    wp = w.get("with_puts", {})
+    put = wp.get("put", {})
     rss = max(http["rss_after_warmup"]["VmRSS"], http["rss_after_load"]["VmRSS"])
     lines.append("")
     lines.append("| measure | value |")
@@ -344,6 +346,9 @@ def summarise(opts, load, inproc, http, pg, prof):
                                       sum(1 for q in json.load(open(opts.queries)) if "body" not in q),
                                       w.get("rps", 0), w.get("p50_ms"), w.get("p99_ms"),
                                       w.get("non_2xx", 0), w.get("socket_errors", "")))
+    lines.append("| the same wrk run while a second client PUTs | %.0f req/s, p50 %s ms, p99 %s ms, "
+                 "non-2xx %d |" % (wp.get("rps", 0), wp.get("p50_ms"), wp.get("p99_ms"),
+                                   wp.get("non_2xx", 0)))
     lines.append("| PUT under search load (sequential client) | p50 %.2f ms, p99 %.2f ms, max %.1f ms, "
                  "%d PUTs %s |" % (put.get("p50_ms") or 0, put.get("p99_ms") or 0,
                                    put.get("max_ms") or 0, put.get("count", 0),

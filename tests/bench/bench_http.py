@@ -203,10 +203,34 @@ class PutLoad(threading.Thread):
         client.close()
 
 
+def run_wrk(server, seconds, paths_file, puts=None):
+    """One wrk -c16 -t2 run over the paths; puts (a PutLoad) writes meanwhile."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "search.lua")
+    env = dict(os.environ, BENCH_PATHS=paths_file, BENCH_TOKEN=server.token)
+    proc = subprocess.Popen(["wrk", "-c16", "-t2", "-d%ds" % seconds, "--latency", "-s", script,
+                             "http://127.0.0.1:%d" % server.port], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if puts:
+        time.sleep(1.0)  # let wrk reach its stride before writes start
+        puts.start()
+    out, _ = proc.communicate()
+    result = parse_wrk(out)
+    if puts:
+        puts.stop_event.set()
+        puts.join()
+        samples = sorted(puts.samples)
+        result["put"] = {"count": len(samples), "statuses": puts.statuses,
+                         "p50_ms": percentile(samples, 50) if samples else None,
+                         "p99_ms": percentile(samples, 99) if samples else None,
+                         "max_ms": samples[-1] if samples else None}
+    return result
+
+
 def throughput(server, queries, seconds, work, profiles):
-    """wrk -c16 -t2 on the GET queries; PUT latency from a second client meanwhile."""
-    wrk = shutil.which("wrk")
-    if not wrk:
+    """wrk -c16 -t2 on the GET queries alone (searches/s); then again with a
+    second client PUTting meanwhile (write latency while searches run, and
+    what the writes cost the searches)."""
+    if not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     paths_file = os.path.join(work, "wrk-paths.txt")
     with open(paths_file, "w") as f:
@@ -214,21 +238,6 @@ def throughput(server, queries, seconds, work, profiles):
             method, path, _ = request_of(entry)
             if method == "GET":
                 f.write(path + "\n")
-    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "search.lua")
-    env = dict(os.environ, BENCH_PATHS=paths_file, BENCH_TOKEN=server.token)
-    puts = PutLoad(server, profiles)
-    proc = subprocess.Popen([wrk, "-c16", "-t2", "-d%ds" % seconds, "--latency", "-s", script,
-                             "http://127.0.0.1:%d" % server.port], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(1.0)  # let wrk reach its stride before writes start
-    puts.start()
-    out, _ = proc.communicate()
-    puts.stop_event.set()
-    puts.join()
-    result = parse_wrk(out)
-    samples = sorted(puts.samples)
-    result["put"] = {"count": len(samples), "statuses": puts.statuses,
-                     "p50_ms": percentile(samples, 50) if samples else None,
-                     "p99_ms": percentile(samples, 99) if samples else None,
-                     "max_ms": samples[-1] if samples else None}
+    result = run_wrk(server, seconds, paths_file)
+    result["with_puts"] = run_wrk(server, seconds, paths_file, PutLoad(server, profiles))
     return result
