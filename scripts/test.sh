@@ -42,6 +42,14 @@ make -j"$(nproc)" distcheck >"$top/build/distcheck.log" 2>&1 && pass=$((pass + 1
 	tail -40 "$top/build/sanitize.log"
 	fail=$((fail + 1))
 }
+# The tests where search threads, the event loop and the store's writer
+# share the matcher, under ThreadSanitizer.
+SANITIZE=thread "$top/scripts/sanitize.sh" TESTS="tests/blackbox/test_search_threads.py \
+	tests/blackbox/test_search.py tests/blackbox/test_vacancies.py" \
+	>"$top/build/tsan.log" 2>&1 && pass=$((pass + 1)) || {
+	tail -40 "$top/build/tsan.log"
+	fail=$((fail + 1))
+}
 "$top/scripts/fuzz.sh" 20 >"$top/build/fuzz.log" 2>&1 && pass=$((pass + 1)) || {
 	tail -40 "$top/build/fuzz.log"
 	fail=$((fail + 1))
