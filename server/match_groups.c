@@ -7,44 +7,27 @@
  * group, and kept current by writes rather than rebuilt: after a document
  * changed, it is in a kept union exactly when one of the group's terms
  * holds it. The terms are looked up by name each time, so a term that was
- * unknown when the union was built is followed once it appears. */
+ * unknown when the union was built is followed once it appears. Kept and
+ * shared between threads as match_kept.h says. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "match_internal.h"
-
-#define CACHE_ENTRIES 32
+#include "match_kept.h"
 
 struct vd_group {
+	vd_kept_t kept; /* first: the cache's part */
 	char *key;      /* the terms, each followed by '\n' */
 	char **terms;   /* pointers into key */
 	size_t n_terms; /* two or more */
 	roaring_bitmap_t *docs;
-	unsigned long used; /* for least-recently-used eviction */
-	unsigned users;     /* searches between get and release */
-	bool evicted;       /* out of entries[]: the last user frees it */
 };
 
-/* Searches on several threads get and release entries under lock; the
- * upkeep (changed) runs while no search does (the matcher's write lock). */
 struct vd_group_cache {
-	pthread_mutex_t lock;
-	vd_group_t *entries[CACHE_ENTRIES];
-	unsigned long clock;
+	vd_kept_set_t set; /* of vd_group_t */
 };
-
-vd_group_cache_t *
-vd_group_cache_new(void)
-{
-	vd_group_cache_t *c = calloc(1, sizeof(*c));
-
-	if (c)
-		pthread_mutex_init(&c->lock, NULL);
-	return c;
-}
 
 static void
 entry_free(vd_group_t *e)
@@ -58,14 +41,28 @@ entry_free(vd_group_t *e)
 	free(e);
 }
 
+static void
+kept_free(vd_kept_t *kept)
+{
+	entry_free((vd_group_t *)kept);
+}
+
+vd_group_cache_t *
+vd_group_cache_new(void)
+{
+	vd_group_cache_t *c = calloc(1, sizeof(*c));
+
+	if (c)
+		vd_kept_init(&c->set, kept_free);
+	return c;
+}
+
 void
 vd_group_cache_free(vd_group_cache_t *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < CACHE_ENTRIES; i++)
-		entry_free(c->entries[i]);
-	pthread_mutex_destroy(&c->lock);
+	vd_kept_destroy(&c->set);
 	free(c);
 }
 
@@ -138,50 +135,46 @@ same_key(const vd_group_t *e, const char *key)
 	return *key == '\0';
 }
 
+typedef struct group_key {
+	const vd_matcher_t *m;
+	char *key; /* key_of the group: entry_build takes it */
+	size_t n_terms;
+	bool taken;
+} group_key_t;
+
+static bool
+is_group(const vd_kept_t *kept, const void *key)
+{
+	return same_key((const vd_group_t *)kept, ((const group_key_t *)key)->key);
+}
+
+static vd_kept_t *
+build_group(const void *key)
+{
+	group_key_t *k = (group_key_t *)key;
+
+	k->taken = true;
+	return (vd_kept_t *)entry_build(k->m, k->key, k->n_terms);
+}
+
 const vd_group_t *
 vd_group_cache_get(vd_group_cache_t *c, const vd_matcher_t *m, const json_t *group)
 {
-	char *key = key_of(group);
-	vd_group_t *found = NULL;
-	size_t slot = 0;
+	group_key_t key = {m, key_of(group), json_array_size(group), false};
+	const vd_group_t *found;
 
-	if (!key)
+	if (!key.key)
 		return NULL;
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < CACHE_ENTRIES && !found; i++) {
-		vd_group_t *e = c->entries[i];
-		if (e && same_key(e, key))
-			found = e;
-		else if (!e || (c->entries[slot] && e->used < c->entries[slot]->used))
-			slot = i;
-	}
-	if (found) {
-		free(key);
-	} else if ((found = entry_build(m, key, json_array_size(group)))) {
-		vd_group_t *old = c->entries[slot];
-		if (old && old->users > 0)
-			old->evicted = true;
-		else
-			entry_free(old);
-		c->entries[slot] = found;
-	}
-	if (found) {
-		found->used = ++c->clock;
-		found->users++;
-	}
-	pthread_mutex_unlock(&c->lock);
+	found = (const vd_group_t *)vd_kept_get(&c->set, &key, is_group, build_group);
+	if (!key.taken)
+		free(key.key);
 	return found;
 }
 
 void
 vd_group_cache_release(vd_group_cache_t *c, const vd_group_t *group)
 {
-	vd_group_t *e = (vd_group_t *)group;
-
-	pthread_mutex_lock(&c->lock);
-	if (--e->users == 0 && e->evicted)
-		entry_free(e);
-	pthread_mutex_unlock(&c->lock);
+	vd_kept_release(&c->set, (vd_kept_t *)group);
 }
 
 const roaring_bitmap_t *
@@ -193,8 +186,8 @@ vd_group_docs(const vd_group_t *group)
 void
 vd_group_cache_changed(vd_group_cache_t *c, const vd_matcher_t *m, vd_docid_t docid)
 {
-	for (size_t i = 0; i < CACHE_ENTRIES; i++) {
-		vd_group_t *e = c->entries[i];
+	for (size_t i = 0; i < VD_KEPT_SLOTS; i++) {
+		vd_group_t *e = (vd_group_t *)c->set.slots[i];
 		bool held = false;
 
 		if (!e)

@@ -18,15 +18,14 @@
  * and not kept here: a search checks them itself. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "match_internal.h"
-
-#define CACHE_ENTRIES 32
+#include "match_kept.h"
 
 struct vd_radius {
+	vd_kept_t kept;           /* first: the cache's part */
 	unsigned ref;             /* municipality index of the centre */
 	double km;                /* the circle */
 	double centre[3];         /* vd_point_on_sphere of ref */
@@ -35,32 +34,12 @@ struct vd_radius {
 	roaring_bitmap_t *inside; /* residents inside, by municipality or location */
 	bool *is_inside;          /* per municipality index: wholly inside */
 	bool *is_cut;             /* per municipality index: the circle cuts it */
-	unsigned long used;       /* for least-recently-used eviction */
-	unsigned users;           /* searches between get and release */
-	bool evicted;             /* out of entries[]: the last user frees it */
 };
 
-/* Searches on several threads get and release entries under lock; the
- * upkeep (moved, clear) runs while no search does (the matcher's write
- * lock), so it needs none. */
 struct vd_radius_cache {
-	pthread_mutex_t lock;
-	vd_radius_t *entries[CACHE_ENTRIES];
+	vd_kept_set_t set; /* of vd_radius_t */
 	size_t n_places;
-	unsigned long clock;
 };
-
-vd_radius_cache_t *
-vd_radius_cache_new(size_t n_places)
-{
-	vd_radius_cache_t *c = calloc(1, sizeof(*c));
-
-	if (c) {
-		c->n_places = n_places;
-		pthread_mutex_init(&c->lock, NULL);
-	}
-	return c;
-}
 
 static void
 entry_free(vd_radius_t *e)
@@ -74,13 +53,28 @@ entry_free(vd_radius_t *e)
 	free(e);
 }
 
+static void
+kept_free(vd_kept_t *kept)
+{
+	entry_free((vd_radius_t *)kept);
+}
+
+vd_radius_cache_t *
+vd_radius_cache_new(size_t n_places)
+{
+	vd_radius_cache_t *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->n_places = n_places;
+		vd_kept_init(&c->set, kept_free);
+	}
+	return c;
+}
+
 void
 vd_radius_cache_clear(vd_radius_cache_t *c)
 {
-	for (size_t i = 0; c && i < CACHE_ENTRIES; i++) {
-		entry_free(c->entries[i]);
-		c->entries[i] = NULL;
-	}
+	vd_kept_clear(&c->set);
 }
 
 void
@@ -88,8 +82,7 @@ vd_radius_cache_free(vd_radius_cache_t *c)
 {
 	if (!c)
 		return;
-	vd_radius_cache_clear(c);
-	pthread_mutex_destroy(&c->lock);
+	vd_kept_destroy(&c->set);
 	free(c);
 }
 
@@ -107,8 +100,8 @@ within(const vd_radius_t *e, vd_docid_t docid)
 void
 vd_radius_cache_moved(vd_radius_cache_t *c, vd_docid_t docid, unsigned from, unsigned to)
 {
-	for (size_t i = 0; c && i < CACHE_ENTRIES; i++) {
-		vd_radius_t *e = c->entries[i];
+	for (size_t i = 0; i < VD_KEPT_SLOTS; i++) {
+		vd_radius_t *e = (vd_radius_t *)c->set.slots[i];
 		if (!e)
 			continue;
 		if (from < c->n_places && (e->is_inside[from] || e->is_cut[from]))
@@ -187,46 +180,43 @@ fail:
 	return NULL;
 }
 
+typedef struct circle_key {
+	const vd_matcher_t *m;
+	const vd_places_t *places;
+	unsigned ref;
+	double km;
+} circle_key_t;
+
+static bool
+is_circle(const vd_kept_t *kept, const void *key)
+{
+	const vd_radius_t *e = (const vd_radius_t *)kept;
+	const circle_key_t *k = key;
+
+	return e->ref == k->ref && e->km == k->km;
+}
+
+static vd_kept_t *
+build_circle(const void *key)
+{
+	const circle_key_t *k = key;
+
+	return (vd_kept_t *)entry_build(k->m, k->places, k->ref, k->km);
+}
+
 const vd_radius_t *
 vd_radius_cache_get(vd_radius_cache_t *c, const vd_matcher_t *m, const vd_places_t *places,
                     unsigned ref, double km)
 {
-	vd_radius_t *found = NULL;
-	size_t slot = 0;
+	circle_key_t key = {m, places, ref, km};
 
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < CACHE_ENTRIES && !found; i++) {
-		vd_radius_t *e = c->entries[i];
-		if (e && e->ref == ref && e->km == km)
-			found = e;
-		else if (!e || (c->entries[slot] && e->used < c->entries[slot]->used))
-			slot = i;
-	}
-	if (!found && (found = entry_build(m, places, ref, km))) {
-		vd_radius_t *old = c->entries[slot];
-		if (old && old->users > 0)
-			old->evicted = true;
-		else
-			entry_free(old);
-		c->entries[slot] = found;
-	}
-	if (found) {
-		found->used = ++c->clock;
-		found->users++;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return found;
+	return (const vd_radius_t *)vd_kept_get(&c->set, &key, is_circle, build_circle);
 }
 
 void
 vd_radius_cache_release(vd_radius_cache_t *c, const vd_radius_t *circle)
 {
-	vd_radius_t *e = (vd_radius_t *)circle;
-
-	pthread_mutex_lock(&c->lock);
-	if (--e->users == 0 && e->evicted)
-		entry_free(e);
-	pthread_mutex_unlock(&c->lock);
+	vd_kept_release(&c->set, (vd_kept_t *)circle);
 }
 
 const roaring_bitmap_t *
