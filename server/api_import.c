@@ -4,9 +4,18 @@
  * answer, one audit line each); bad lines change nothing and are reported
  * with their line number.
  *
- * The lines are worked through a slice at a time from a zero-timeout event,
- * so the server keeps answering other requests during a long import, and
- * reading pauses while too many writes wait for their commit. */
+ * The body is never held whole: it streams in through the connection guard
+ * (conn_guard.h), and the lines are taken from the guard's buffer a slice
+ * at a time from a zero-timeout event, so the server keeps answering other
+ * requests during a long import. While too many writes wait for their
+ * commit no line is taken, the guard's buffer fills, and the guard stops
+ * reading the socket. A line is gathered in a buffer of at most
+ * max_body_bytes; of a longer one only whether it is longer is kept.
+ *
+ * A body cut short (a limit, the idle timeout, bad chunk framing) still
+ * has its whole lines taken; the answer is then a problem with the
+ * counts. A client that went away gets no answer; its lines that arrived
+ * whole are still written. */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,7 +29,9 @@
 
 #include "api_import.h"
 #include "audit.h"
+#include "conn_guard.h"
 #include "dates.h"
+#include "metrics.h"
 #include "plugins.h"
 #include "profile.h"
 #include "vacancy.h"
@@ -29,16 +40,29 @@
 #define MAX_IN_FLIGHT 4096 /* writes waiting for their commit */
 #define MAX_ERRORS    1000 /* error entries in the answer; the count goes on */
 
+/* What the input holds next (next_line). */
+enum next { LINE, WAIT, DONE };
+
 typedef struct import_job {
 	vd_server_t *srv;
 	struct evhttp_request *req;
 	struct evhttp_connection *conn;
-	struct evbuffer *input; /* the body, owned */
+	vd_guard_stream_t *stream; /* the body as it arrives; NULL: it came whole */
+	struct evbuffer *body;     /* the body that came whole, owned */
+	struct evbuffer *input;    /* the stream's buffer, or body */
 	struct event *step;
 	bool vacancies;
 	unsigned long lines, created, replaced, failed, in_flight;
 	bool input_done;
 	bool orphaned; /* the client went away: finish the writes, answer nobody */
+	/* The line being gathered: at most max_body_bytes of it, and whether
+	 * more followed (over), and more than blanks (over_text). */
+	char *line;
+	size_t line_len, line_cap;
+	bool over, over_text, line_oom;
+	/* Why the body stopped short (0: it did not). */
+	int stop_status;
+	char stop_detail[200];
 	json_t *errors;
 	bool errors_truncated;
 	char *token, *role, *path; /* for the audit lines */
@@ -66,10 +90,13 @@ job_free(import_job_t *job)
 {
 	if (job->conn)
 		evhttp_connection_set_closecb(job->conn, NULL, NULL);
+	if (job->stream)
+		vd_guard_stream_close(job->stream);
 	if (job->step)
 		event_free(job->step);
-	if (job->input)
-		evbuffer_free(job->input);
+	if (job->body)
+		evbuffer_free(job->body);
+	free(job->line);
 	json_decref(job->errors);
 	free(job->token);
 	free(job->role);
@@ -100,17 +127,45 @@ line_failed(import_job_t *job, unsigned long line, const char *id, int status, c
 	json_array_append_new(job->errors, entry);
 }
 
+/* The counts of the answer, new. */
+static json_t *
+counts(const import_job_t *job)
+{
+	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "kind",
+	                 job->vacancies ? "vacancies" : "jobseekers", "lines",
+	                 (json_int_t)job->lines, "created", (json_int_t)job->created, "replaced",
+	                 (json_int_t)job->replaced, "failed", (json_int_t)job->failed);
+}
+
+/* The body stopped short: a problem that says why and what was done, with
+ * the counts as its extension members. */
+static void
+reply_stopped(import_job_t *job)
+{
+	char detail[500];
+
+	snprintf(
+	    detail, sizeof(detail),
+	    "%s; the %lu lines before that were processed (%lu created, %lu replaced, %lu failed), the rest was not read",
+	    job->stop_detail, job->lines, job->created, job->replaced, job->failed);
+	vd_reply_problem_members(job->req, job->stop_status, detail, counts(job));
+}
+
 static void
 finish(import_job_t *job)
 {
 	json_t *answer;
 
-	if (!job->orphaned) {
-		answer = json_pack("{s:s, s:I, s:I, s:I, s:I, s:O}", "kind",
-		                   job->vacancies ? "vacancies" : "jobseekers", "lines",
-		                   (json_int_t)job->lines, "created", (json_int_t)job->created,
-		                   "replaced", (json_int_t)job->replaced, "failed",
-		                   (json_int_t)job->failed, "errors", job->errors);
+	if (job->orphaned) {
+		job_free(job);
+		return;
+	}
+	if (job->stop_status) {
+		reply_stopped(job);
+	} else {
+		answer = counts(job);
+		if (answer)
+			json_object_set(answer, "errors", job->errors);
 		if (answer && job->errors_truncated)
 			json_object_set_new(answer, "errors_truncated", json_true());
 		vd_reply_json(job->req, 200, answer, NULL);
@@ -268,8 +323,16 @@ submit(import_job_t *job, const char *id, const char *term, vd_doc_t *doc, int e
 	vd_store_submit(job->srv->store, write);
 }
 
+/* What trails a line without making it longer: as the offline import. */
+static bool
+is_blank(char ch)
+{
+	return ch == '\r' || ch == ' ' || ch == '\t';
+}
+
+/* Takes the gathered line (line, len: without its line end) as a record. */
 static void
-take_line(import_job_t *job, char *line, size_t len)
+take_line(import_job_t *job, const char *line, size_t len)
 {
 	char term[80];
 	json_error_t jerr;
@@ -279,14 +342,18 @@ take_line(import_job_t *job, char *line, size_t len)
 	int existed = 0;
 	char detail[300];
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
-		line[--len] = '\0';
-	if (len == 0)
+	while (len > 0 && is_blank(line[len - 1]))
+		len--;
+	if (len == 0 && !job->over_text && !job->line_oom)
 		return; /* a blank line is no record */
 	job->lines++;
-	if (len > (size_t)job->srv->config->limits.max_body_bytes) {
+	if (job->over_text) {
 		line_failed(job, job->lines, NULL, 413, "the line is longer than max_body_bytes",
 		            NULL);
+		return;
+	}
+	if (job->line_oom) {
+		line_failed(job, job->lines, NULL, 503, "out of memory", NULL);
 		return;
 	}
 	body = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -312,35 +379,184 @@ take_line(import_job_t *job, char *line, size_t len)
 	json_decref(body);
 }
 
+/* Room for need bytes of the line being gathered. */
+static bool
+line_room(import_job_t *job, size_t need)
+{
+	size_t cap = job->line_cap ? job->line_cap : 4096;
+	char *bigger;
+
+	if (need <= job->line_cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	bigger = realloc(job->line, cap);
+	if (!bigger)
+		return false;
+	job->line = bigger;
+	job->line_cap = cap;
+	return true;
+}
+
+/* Moves n bytes from the front of the input to the line being gathered.
+ * Past max_body_bytes the bytes are only looked at: a line that is longer
+ * than that but for trailing blanks is still taken, as a whole one would. */
+static void
+gather(import_job_t *job, size_t n)
+{
+	size_t max = job->srv->config->limits.max_body_bytes;
+	size_t keep = job->line_len < max ? max - job->line_len : 0;
+	char piece[4096];
+	size_t k;
+
+	keep = keep < n ? keep : n;
+	if (keep > 0 && line_room(job, job->line_len + keep)) {
+		evbuffer_remove(job->input, job->line + job->line_len, keep);
+		job->line_len += keep;
+	} else if (keep > 0) {
+		evbuffer_drain(job->input, keep);
+		job->line_oom = true;
+	}
+	n -= keep;
+	job->over = job->over || n > 0;
+	while (n > 0 && !job->over_text) {
+		k = n < sizeof(piece) ? n : sizeof(piece);
+		evbuffer_remove(job->input, piece, k);
+		for (size_t i = 0; i < k && !job->over_text; i++)
+			job->over_text = !is_blank(piece[i]);
+		n -= k;
+	}
+	evbuffer_drain(job->input, n);
+}
+
+/* The input's state; a stream whose connection evhttp let go of gets nothing more. */
+static vd_guard_stream_state_t
+input_state(const import_job_t *job, int *status, const char **detail)
+{
+	vd_guard_stream_state_t state = VD_STREAM_END;
+
+	if (job->stream)
+		state = vd_guard_stream_state(job->stream, status, detail);
+	return state == VD_STREAM_OPEN && job->orphaned ? VD_STREAM_GONE : state;
+}
+
+/* Gathers the next line (job->line, without its line end): LINE once it is
+ * whole, WAIT until more arrives, DONE at the end of the input. A line cut
+ * off by the end of a body that stopped short is no line. */
+static enum next
+next_line(import_job_t *job)
+{
+	struct evbuffer_ptr lf = evbuffer_search(job->input, "\n", 1, NULL);
+
+	gather(job, lf.pos < 0 ? evbuffer_get_length(job->input) : (size_t)lf.pos);
+	if (lf.pos >= 0) {
+		evbuffer_drain(job->input, 1);
+		return LINE;
+	}
+	switch (input_state(job, NULL, NULL)) {
+	case VD_STREAM_OPEN:
+		return WAIT;
+	case VD_STREAM_END:
+		/* The last line need not end in a newline. */
+		if (job->line_len > 0 || job->over || job->line_oom)
+			return LINE;
+		return DONE;
+	case VD_STREAM_FAILED:
+	case VD_STREAM_GONE:
+	default:
+		return DONE;
+	}
+}
+
+static void
+line_taken(import_job_t *job)
+{
+	take_line(job, job->line, job->line_len);
+	job->line_len = 0;
+	job->over = job->over_text = job->line_oom = false;
+}
+
+/* The client is gone; evhttp frees the request with its connection: never
+ * answer it. Its clock stops under nginx's "client closed request". */
+static void
+orphan(import_job_t *job)
+{
+	if (job->orphaned)
+		return;
+	vd_metrics_request_end(job->req, 499);
+	job->orphaned = true;
+	job->conn = NULL;
+}
+
+static void
+on_close(struct evhttp_connection *conn, void *arg)
+{
+	import_job_t *job = arg;
+
+	(void)conn;
+	orphan(job);
+	/* A step waiting for more of the body learns that none comes. */
+	if (!job->input_done && job->in_flight < MAX_IN_FLIGHT)
+		schedule_step(job);
+}
+
+/* The body has ended, whole or not: the stream goes, and the answer
+ * follows the last write. */
+static void
+end_input(import_job_t *job)
+{
+	struct evhttp_connection *conn = job->conn;
+	const char *detail = NULL;
+	int status = 0;
+
+	switch (input_state(job, &status, &detail)) {
+	case VD_STREAM_FAILED:
+		job->stop_status = status;
+		snprintf(job->stop_detail, sizeof(job->stop_detail), "%s", detail);
+		break;
+	case VD_STREAM_GONE:
+		/* evhttp reads nothing while it handles a request, so it has not
+		 * noticed: the connection goes here. */
+		if (conn) {
+			evhttp_connection_set_closecb(conn, NULL, NULL);
+			orphan(job);
+			evhttp_connection_free(conn);
+		}
+		break;
+	case VD_STREAM_OPEN:
+	case VD_STREAM_END:
+	default:
+		break;
+	}
+	job->input_done = true;
+	if (job->stream)
+		vd_guard_stream_close(job->stream);
+	job->stream = NULL;
+	job->input = NULL;
+	if (job->in_flight == 0)
+		finish(job);
+}
+
 static void
 on_step(evutil_socket_t fd, short what, void *arg)
 {
 	import_job_t *job = arg;
 	double start = now_ms();
-	size_t len;
-	char *line;
 
 	(void)fd;
 	(void)what;
 	while (job->in_flight < MAX_IN_FLIGHT && now_ms() - start < SLICE_MS) {
-		line = evbuffer_readln(job->input, &len, EVBUFFER_EOL_LF);
-		if (!line && evbuffer_get_length(job->input) > 0) {
-			/* The last line need not end in a newline. */
-			len = evbuffer_get_length(job->input);
-			line = malloc(len + 1);
-			if (line) {
-				evbuffer_remove(job->input, line, len);
-				line[len] = '\0';
-			}
-		}
-		if (!line) {
-			job->input_done = true;
-			if (job->in_flight == 0)
-				finish(job);
+		switch (next_line(job)) {
+		case LINE:
+			line_taken(job);
+			break;
+		case WAIT:
+			return; /* on_more starts the next slice */
+		case DONE:
+		default:
+			end_input(job);
 			return;
 		}
-		take_line(job, line, len);
-		free(line);
 	}
 	/* Out of time: the next slice after what else is waiting. Out of room:
 	 * write_done starts it again. */
@@ -355,15 +571,14 @@ schedule_step(import_job_t *job)
 	event_add(job->step, &now);
 }
 
+/* More of the body arrived, or it ended. */
 static void
-on_close(struct evhttp_connection *conn, void *arg)
+on_more(void *arg)
 {
 	import_job_t *job = arg;
 
-	(void)conn;
-	/* evhttp frees the request with its connection: never answer it. */
-	job->orphaned = true;
-	job->conn = NULL;
+	if (!job->input_done && job->in_flight < MAX_IN_FLIGHT)
+		schedule_step(job);
 }
 
 /* The query's kind, or NULL after answering 400. */
@@ -391,6 +606,44 @@ is_ndjson(struct evhttp_request *req)
 	       (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
 }
 
+/* The job for call, with the body's stream taken (or the body that came
+ * whole taken over); NULL when out of memory. */
+static import_job_t *
+job_new(vd_call_t *call, const char *kind)
+{
+	import_job_t *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->srv = call->srv;
+	job->req = call->req;
+	job->vacancies = strcmp(kind, "vacancies") == 0;
+	job->token = strdup(call->token->name);
+	job->role = strdup(vd_role_name(call->token->role));
+	job->path = strdup(evhttp_request_get_uri(call->req));
+	job->errors = json_array();
+	job->step = event_new(call->srv->base, -1, 0, on_step, job);
+	job->stream = vd_guard_stream(call->req);
+	if (!job->stream)
+		job->body = evbuffer_new();
+	if (!job->token || !job->role || !job->path || !job->errors || !job->step ||
+	    (!job->stream && !job->body)) {
+		job->stream = NULL; /* not taken: the dispatcher lets it go */
+		job_free(job);
+		return NULL;
+	}
+	if (job->stream) {
+		job->input = vd_guard_stream_buffer(job->stream);
+		vd_guard_stream_take(job->stream, on_more, job);
+	} else {
+		/* A connection without a guard: the body came whole. Taken
+		 * over without copying. */
+		evbuffer_add_buffer(job->body, evhttp_request_get_input_buffer(call->req));
+		job->input = job->body;
+	}
+	return job;
+}
+
 void
 vd_api_import(vd_call_t *call)
 {
@@ -403,22 +656,11 @@ vd_api_import(vd_call_t *call)
 		vd_reply_problem(call->req, 415, "the body must be application/x-ndjson", NULL);
 		return;
 	}
-	job = calloc(1, sizeof(*job));
-	if (!job || !(job->input = evbuffer_new()) || !(job->errors = json_array()) ||
-	    !(job->step = event_new(call->srv->base, -1, 0, on_step, job))) {
-		if (job)
-			job_free(job);
+	job = job_new(call, kind);
+	if (!job) {
 		vd_reply_problem(call->req, 503, "out of memory", NULL);
 		return;
 	}
-	job->srv = call->srv;
-	job->req = call->req;
-	job->vacancies = strcmp(kind, "vacancies") == 0;
-	job->token = strdup(call->token->name);
-	job->role = strdup(vd_role_name(call->token->role));
-	job->path = strdup(evhttp_request_get_uri(call->req));
-	/* Takes the body over without copying it. */
-	evbuffer_add_buffer(job->input, evhttp_request_get_input_buffer(call->req));
 	job->conn = evhttp_request_get_connection(call->req);
 	evhttp_connection_set_closecb(job->conn, on_close, job);
 	schedule_step(job);

@@ -115,8 +115,9 @@ vd_reply_json_text(struct evhttp_request *req, int status, const char *text, con
 	send_text(req, status, "application/json", text, etag);
 }
 
-void
-vd_reply_problem(struct evhttp_request *req, int status, const char *detail, json_t *errors)
+static void
+send_problem(struct evhttp_request *req, int status, const char *detail, json_t *errors,
+             json_t *members)
 {
 	json_t *problem = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
 	                            reason(status), "status", status, "detail", detail);
@@ -124,10 +125,25 @@ vd_reply_problem(struct evhttp_request *req, int status, const char *detail, jso
 
 	if (errors)
 		json_object_set_new(problem, "errors", errors);
+	if (members)
+		json_object_update_missing_new(problem, members);
 	text = json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(problem);
 	send_text(req, status, "application/problem+json", text, NULL);
 	free(text);
+}
+
+void
+vd_reply_problem(struct evhttp_request *req, int status, const char *detail, json_t *errors)
+{
+	send_problem(req, status, detail, errors, NULL);
+}
+
+void
+vd_reply_problem_members(struct evhttp_request *req, int status, const char *detail,
+                         json_t *members)
+{
+	send_problem(req, status, detail, NULL, members);
 }
 
 void
@@ -412,8 +428,8 @@ dispatch(struct evhttp_request *req, void *arg)
 		goto out;
 	}
 	vd_metrics_request_route(req, route->pattern);
-	/* evhttp's own limit admits an import's body; every other body keeps
-	 * to max_body_bytes. */
+	/* A backstop: the guard keeps every body it does not stream (an
+	 * import's) to max_body_bytes. */
 	if (route->handler != vd_api_import && evbuffer_get_length(evhttp_request_get_input_buffer(
 	                                           req)) > srv->config->limits.max_body_bytes) {
 		vd_reply_problem(req, 413, "the request body is larger than max_body_bytes", NULL);
@@ -442,6 +458,8 @@ dispatch(struct evhttp_request *req, void *arg)
 	}
 	route->handler(&call);
 out:
+	/* A body the guard streams and the handler did not take is not read. */
+	vd_guard_stream_refuse(req);
 	/* Before returning to the loop, so before a byte of the reply leaves. */
 	audit_end(&call);
 	dispatching = NULL;
@@ -458,12 +476,11 @@ vd_http_setup(vd_server_t *srv)
 	                                          EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE);
 	/* The connection guard (conn_guard.c, installed by main.c) enforces
 	 * the head and body limits before evhttp sees a request, with
-	 * problem+json answers; evhttp's own limits stay as a backstop. */
-	evhttp_set_max_body_size(srv->http,
-	                         (ev_ssize_t)(limits->max_import_bytes > limits->max_body_bytes
-	                                          ? limits->max_import_bytes
-	                                          : limits->max_body_bytes));
-	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)limits->max_header_bytes);
+	 * problem+json answers; evhttp's own limits stay as a backstop. An
+	 * import's body never reaches evhttp (the guard streams it), and the
+	 * head the guard hands on for it has a few fields of its own. */
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)limits->max_body_bytes);
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)limits->max_header_bytes + 256);
 	evhttp_set_timeout(srv->http, limits->idle_timeout_s);
 	evhttp_set_gencb(srv->http, dispatch, srv);
 	vd_api_openapi_load(srv->config->reference_dir);

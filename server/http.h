@@ -79,6 +79,10 @@ void vd_reply_json_text(struct evhttp_request *req, int status, const char *text
 /* Sends an RFC 9457 problem; errors (stolen, may be NULL) is the list of
  * {"pointer", "detail"} objects. */
 void vd_reply_problem(struct evhttp_request *req, int status, const char *detail, json_t *errors);
+/* The same with members (stolen, may be NULL) added to the problem as
+ * extension members (RFC 9457 section 3.2), such as an import's counts. */
+void vd_reply_problem_members(struct evhttp_request *req, int status, const char *detail,
+                              json_t *members);
 /* 204 No Content. */
 void vd_reply_empty(struct evhttp_request *req, int status);
 
