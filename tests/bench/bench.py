@@ -97,6 +97,8 @@ def generate_and_load(opts, work):
         run([gen, "--seed", str(SEED), "--count", str(opts.n), "--today", TODAY,
              "--data", reference], stdout=out)
     gen_s = time.monotonic() - t0
+    # The kernel would otherwise write the NDJSON back during the timed load.
+    os.sync()
     shutil.rmtree(data_dir, ignore_errors=True)
     os.makedirs(data_dir)
     config = os.path.join(work, "import.json")
@@ -110,6 +112,9 @@ def generate_and_load(opts, work):
     if out.returncode != 0:
         raise RuntimeError("vaardigd --import failed (%d): %s %s"
                            % (out.returncode, out.stderr[-2000:], out.stdout[-2000:]))
+    # Xapian fsyncs its commits, but the pages of the tables it wrote may
+    # still be going out: let them, before anything else is timed.
+    os.sync()
     answer = json.loads(out.stdout)
     if answer["created"] != opts.n or answer["failed"]:
         raise RuntimeError("import: %s" % out.stdout[:2000])
