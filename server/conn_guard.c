@@ -7,14 +7,7 @@
  * only ever holds whole requests that are within the limits, and none of
  * its own text/html error pages can be reached by a client.
  *
- * A streamed body (POST /v1/imports) is the exception: once its head is
- * whole, evhttp gets the head alone, and the guard reads the socket itself
- * from then on (on_stream_readable), because evhttp stops reading, and so
- * stops the filter, while it handles a request. The body's bytes go,
- * de-chunked, to the stream's buffer, which the handler drains; reading
- * stops while that buffer is full. The connection serves nothing after
- * that request (evhttp was told Connection: close), so the guard never has
- * to hand evhttp what follows the body.
+ * A streamed body (POST /v1/imports) is the exception: conn_guard_stream.c.
  *
  * Output: evhttp counts a response as sent, and may shut the socket down,
  * as soon as its bufferevent's output buffer is empty. A filter's buffer
@@ -45,7 +38,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api_import.h"
-#include "conn_guard.h"
+#include "conn_guard_internal.h"
 #include "http.h"
 
 /* How long, and how much, a refused client may still send before the
@@ -56,72 +49,6 @@
 
 /* The longest chunk-size line taken: 16 hex digits and a line end. */
 #define CHUNK_LINE_MAX 18
-
-/* A streamed body: the socket is not read while the stream's buffer holds
- * STREAM_HIGH bytes, and read again once the handler has drained it to
- * STREAM_LOW; one read takes at most STREAM_READ (evbuffer_read would take
- * 4 KiB at a time). */
-#define STREAM_HIGH (1u << 20)
-#define STREAM_LOW  (STREAM_HIGH / 2)
-#define STREAM_READ (256u << 10)
-
-/* A write or read that may succeed later (libevent keeps its own macro private). */
-#define RETRIABLE(e) ((e) == EAGAIN || (e) == EWOULDBLOCK || (e) == EINTR)
-
-enum phase {
-	READ_HEAD,
-	READ_BODY,
-	READ_CHUNK_SIZE,
-	READ_CHUNK_DATA,
-	READ_CHUNK_END,
-	READ_TRAILER,
-	BODY_STREAMED, /* a streamed body is all in its stream */
-	REFUSED,
-};
-
-typedef struct conn {
-	vd_guard_t *guard;
-	struct bufferevent *bev;  /* the filter: evhttp's end */
-	struct bufferevent *sock; /* the socket bufferevent underneath */
-	evutil_socket_t fd;       /* -1 until evhttp has handed it over */
-	struct event *writable;   /* writes evhttp's output to the socket */
-	struct event *deadline;   /* the request being read must be whole by then */
-	struct event *linger;     /* after a refusal, once evhttp let go */
-	size_t lingered;          /* bytes read and dropped while lingering */
-	bool writing;             /* the output filter may write now */
-	bool write_failed;        /* the socket refused a write */
-	bool over_capacity;       /* accepted beyond max_connections */
-	/* The request being read; it starts at offset 0 of the socket's input. */
-	enum phase phase;
-	size_t scan;       /* bytes of it looked at so far */
-	size_t head_lines; /* lines of the head (or trailer) so far */
-	size_t section;    /* where the trailer starts */
-	uint64_t left;     /* body or chunk bytes still to come */
-	uint64_t body;     /* body bytes announced so far */
-	uint64_t max_body; /* this request's body limit */
-	/* The refusal, once there is one. */
-	int status;
-	char detail[200];
-	bool stand_in_sent;
-	bool http11;          /* the request line says HTTP/1.1 */
-	bool expect_continue; /* and the head asks for 100 Continue */
-	bool stream_next;     /* its body is to be streamed */
-	/* Once a body is streamed, the guard reads the socket itself, and
-	 * evhttp gets nothing more from this connection. */
-	bool streamed;
-	struct vd_guard_stream *stream; /* NULL once its handler closed it */
-	struct event *reader;           /* reads the streamed body */
-	struct evbuffer *raw;           /* into here (the socket's input is frozen) */
-	LIST_ENTRY(conn) link;
-} conn_t;
-
-struct vd_guard {
-	struct event_base *base;
-	const vd_limits_t *limits;
-	size_t n_conns; /* open sockets: evhttp's and lingering ones */
-	bool freeing;
-	LIST_HEAD(, conn) conns;
-};
 
 /* True once evhttp has freed the filter (bufferevent_free clears its
  * callbacks; the memory stays until the finalizer runs conn_release). */
@@ -134,11 +61,8 @@ released(const conn_t *c)
 	return eventcb == NULL;
 }
 
-static void refuse(conn_t *c, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-refuse(conn_t *c, int status, const char *fmt, ...)
+void
+vd_guard_refuse(conn_t *c, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -198,29 +122,29 @@ check_request_line(conn_t *c, char *line)
 	size_t mlen;
 
 	if (!sp1 || !sp2 || strchr(sp2 + 1, ' ') || sp1 == line || sp2 == sp1 + 1) {
-		refuse(c, 400, "malformed request line");
+		vd_guard_refuse(c, 400, "malformed request line");
 		return false;
 	}
 	mlen = (size_t)(sp1 - line);
 	for (size_t i = 0; i < mlen; i++)
 		if (!is_tchar((unsigned char)line[i])) {
-			refuse(c, 400, "malformed request line");
+			vd_guard_refuse(c, 400, "malformed request line");
 			return false;
 		}
 	if (!method_allowed(line, mlen)) {
-		refuse(c, 501, "method %.*s is not implemented", (int)(mlen > 20 ? 20 : mlen),
-		       line);
+		vd_guard_refuse(c, 501, "method %.*s is not implemented",
+		                (int)(mlen > 20 ? 20 : mlen), line);
 		return false;
 	}
 	if (strcmp(sp2 + 1, "HTTP/1.1") != 0 && strcmp(sp2 + 1, "HTTP/1.0") != 0) {
-		refuse(c, 400, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+		vd_guard_refuse(c, 400, "only HTTP/1.0 and HTTP/1.1 are spoken here");
 		return false;
 	}
 	c->http11 = strcmp(sp2 + 1, "HTTP/1.1") == 0;
 	*sp2 = '\0';
 	uri = sp1[1] == '/' ? evhttp_uri_parse_with_flags(sp1 + 1, EVHTTP_URI_NONCONFORMANT) : NULL;
 	if (!uri) {
-		refuse(c, 400, "malformed request target");
+		vd_guard_refuse(c, 400, "malformed request target");
 		return false;
 	}
 	evhttp_uri_free(uri);
@@ -265,31 +189,32 @@ check_field(conn_t *c, char *line, framing_t *f)
 	char *name, *value;
 
 	if (!split_field(line, &name, &value)) {
-		refuse(c, 400, "malformed header field line");
+		vd_guard_refuse(c, 400, "malformed header field line");
 		return false;
 	}
 	if (strcasecmp(name, VD_GUARD_HEADER) == 0 ||
 	    strcasecmp(name, VD_GUARD_STREAM_HEADER) == 0) {
-		refuse(c, 400, "the header field %s is reserved", name);
+		vd_guard_refuse(c, 400, "the header field %s is reserved", name);
 		return false;
 	}
 	if (strcasecmp(name, "Content-Length") == 0) {
 		f->lengths++;
 		if (!*value || strspn(value, "0123456789") != strlen(value)) {
-			refuse(c, 400, "Content-Length must be a decimal number");
+			vd_guard_refuse(c, 400, "Content-Length must be a decimal number");
 			return false;
 		}
 		f->length = strlen(value) > 18 ? UINT64_MAX : strtoull(value, NULL, 10);
 	} else if (strcasecmp(name, "Transfer-Encoding") == 0) {
 		f->encodings++;
 		if (strcasecmp(value, "chunked") != 0) {
-			refuse(c, 501, "Transfer-Encoding other than chunked is not implemented");
+			vd_guard_refuse(c, 501,
+			                "Transfer-Encoding other than chunked is not implemented");
 			return false;
 		}
 		f->chunked = true;
 	} else if (strcasecmp(name, "Expect") == 0) {
 		if (strcasecmp(value, "100-continue") != 0) {
-			refuse(c, 417, "the only expectation met is 100-continue");
+			vd_guard_refuse(c, 417, "the only expectation met is 100-continue");
 			return false;
 		}
 		c->expect_continue = true;
@@ -312,12 +237,12 @@ check_head(conn_t *c, struct evbuffer *src, size_t head_len)
 	for (size_t i = 0; i < head_len; i++)
 		if (head[i] == '\0' ||
 		    (head[i] == '\r' && (i + 1 == head_len || head[i + 1] != '\n'))) {
-			refuse(c, 400, "NUL or bare CR in the request head");
+			vd_guard_refuse(c, 400, "NUL or bare CR in the request head");
 			return false;
 		}
 	copy = strndup(head, head_len);
 	if (!copy) {
-		refuse(c, 503, "out of memory");
+		vd_guard_refuse(c, 503, "out of memory");
 		return false;
 	}
 	for (line = copy; *line; line = next) {
@@ -329,20 +254,21 @@ check_head(conn_t *c, struct evbuffer *src, size_t head_len)
 			if (!check_request_line(c, line))
 				goto out;
 		} else if (*line == ' ' || *line == '\t') {
-			refuse(c, 400, "obsolete line folding in a header field");
+			vd_guard_refuse(c, 400, "obsolete line folding in a header field");
 			goto out;
 		} else if (*line && !check_field(c, line, &f)) {
 			goto out;
 		}
 	}
 	if (f.lengths > 1 || f.encodings > 1 || (f.lengths && f.encodings)) {
-		refuse(c, 400,
-		       "ambiguous message framing: duplicate Content-Length or Transfer-Encoding");
+		vd_guard_refuse(
+		    c, 400,
+		    "ambiguous message framing: duplicate Content-Length or Transfer-Encoding");
 		goto out;
 	}
 	if (f.lengths && f.length > c->max_body) {
-		refuse(c, 413, "the request body is larger than %llu bytes",
-		       (unsigned long long)c->max_body);
+		vd_guard_refuse(c, 413, "the request body is larger than %llu bytes",
+		                (unsigned long long)c->max_body);
 		goto out;
 	}
 	c->phase = f.chunked ? READ_CHUNK_SIZE : READ_BODY;
@@ -380,8 +306,8 @@ scan_head(conn_t *c, struct evbuffer *src)
 
 	while ((n = next_line(c, src, &empty)) != 0) {
 		if (c->scan + n > l->max_header_bytes) {
-			refuse(c, 431, "the request head is longer than %zu bytes",
-			       l->max_header_bytes);
+			vd_guard_refuse(c, 431, "the request head is longer than %zu bytes",
+			                l->max_header_bytes);
 			return false;
 		}
 		if (empty && c->scan == 0) {
@@ -393,12 +319,13 @@ scan_head(conn_t *c, struct evbuffer *src)
 		if (empty)
 			return check_head(c, src, c->scan);
 		if (++c->head_lines > (size_t)l->max_headers + 1) {
-			refuse(c, 431, "more than %d header fields", l->max_headers);
+			vd_guard_refuse(c, 431, "more than %d header fields", l->max_headers);
 			return false;
 		}
 	}
 	if (evbuffer_get_length(src) > l->max_header_bytes)
-		refuse(c, 431, "the request head is longer than %zu bytes", l->max_header_bytes);
+		vd_guard_refuse(c, 431, "the request head is longer than %zu bytes",
+		                l->max_header_bytes);
 	return false;
 }
 
@@ -406,8 +333,8 @@ scan_head(conn_t *c, struct evbuffer *src)
  * body, and evhttp, which only sees whole requests, will not send it. The
  * guard does, straight to the socket, when nothing else is on its way out
  * (so the interim answer cannot land inside another). */
-static void
-send_continue(conn_t *c)
+void
+vd_guard_send_continue(conn_t *c)
 {
 	static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	int unsent = -1;
@@ -422,8 +349,8 @@ send_continue(conn_t *c)
 
 /* ---- the chunked body ---- */
 
-static void
-scan_chunk_size(conn_t *c, struct evbuffer *src)
+void
+vd_guard_scan_chunk_size(conn_t *c, struct evbuffer *src)
 {
 	char line[CHUNK_LINE_MAX + 1];
 	struct evbuffer_ptr at;
@@ -433,11 +360,11 @@ scan_chunk_size(conn_t *c, struct evbuffer *src)
 
 	if (n == 0) {
 		if (evbuffer_get_length(src) - c->scan > CHUNK_LINE_MAX)
-			refuse(c, 400, "malformed chunk size");
+			vd_guard_refuse(c, 400, "malformed chunk size");
 		return;
 	}
 	if (n > CHUNK_LINE_MAX || evbuffer_ptr_set(src, &at, c->scan, EVBUFFER_PTR_SET) != 0) {
-		refuse(c, 400, "malformed chunk size (chunk extensions are not accepted)");
+		vd_guard_refuse(c, 400, "malformed chunk size (chunk extensions are not accepted)");
 		return;
 	}
 	evbuffer_copyout_from(src, &at, line, n);
@@ -445,13 +372,13 @@ scan_chunk_size(conn_t *c, struct evbuffer *src)
 	digits = strspn(line, "0123456789abcdefABCDEF");
 	if (digits == 0 ||
 	    (strcmp(line + digits, "\r\n") != 0 && strcmp(line + digits, "\n") != 0)) {
-		refuse(c, 400, "malformed chunk size (chunk extensions are not accepted)");
+		vd_guard_refuse(c, 400, "malformed chunk size (chunk extensions are not accepted)");
 		return;
 	}
 	size = strtoull(line, NULL, 16);
 	if (size > c->max_body - c->body) {
-		refuse(c, 413, "the request body is larger than %llu bytes",
-		       (unsigned long long)c->max_body);
+		vd_guard_refuse(c, 413, "the request body is larger than %llu bytes",
+		                (unsigned long long)c->max_body);
 		return;
 	}
 	c->body += size;
@@ -461,8 +388,8 @@ scan_chunk_size(conn_t *c, struct evbuffer *src)
 	c->section = c->scan;
 }
 
-static void
-scan_chunk_end(conn_t *c, struct evbuffer *src)
+void
+vd_guard_scan_chunk_end(conn_t *c, struct evbuffer *src)
 {
 	struct evbuffer_ptr at;
 	char end[2];
@@ -476,7 +403,7 @@ scan_chunk_end(conn_t *c, struct evbuffer *src)
 	} else if (end[0] == '\r' && have >= 2 && end[1] == '\n') {
 		c->scan += 2;
 	} else if (end[0] != '\r' || have >= 2) {
-		refuse(c, 400, "chunk data not followed by a line end");
+		vd_guard_refuse(c, 400, "chunk data not followed by a line end");
 		return;
 	} else {
 		return;
@@ -485,8 +412,8 @@ scan_chunk_end(conn_t *c, struct evbuffer *src)
 }
 
 /* Trailer fields: header syntax, and the same limits as the head. */
-static bool
-scan_trailer(conn_t *c, struct evbuffer *src)
+bool
+vd_guard_scan_trailer(conn_t *c, struct evbuffer *src)
 {
 	const vd_limits_t *l = c->guard->limits;
 	framing_t f = {0};
@@ -498,7 +425,7 @@ scan_trailer(conn_t *c, struct evbuffer *src)
 	while ((n = next_line(c, src, &empty)) != 0) {
 		if (c->scan + n - c->section > l->max_header_bytes ||
 		    ++c->head_lines > (size_t)l->max_headers + 1) {
-			refuse(c, 431, "the chunked trailer is too large");
+			vd_guard_refuse(c, 431, "the chunked trailer is too large");
 			return false;
 		}
 		if (empty) {
@@ -508,15 +435,15 @@ scan_trailer(conn_t *c, struct evbuffer *src)
 		line = malloc(n + 1);
 		if (!line || evbuffer_ptr_set(src, &at, c->scan, EVBUFFER_PTR_SET) != 0) {
 			free(line);
-			refuse(c, 503, "out of memory");
+			vd_guard_refuse(c, 503, "out of memory");
 			return false;
 		}
 		evbuffer_copyout_from(src, &at, line, n);
 		line[n - (n >= 2 && line[n - 2] == '\r' ? 2 : 1)] = '\0';
 		if (!check_field(c, line, &f) || f.lengths || f.encodings) {
 			if (c->phase != REFUSED)
-				refuse(c, 400,
-				       "framing header fields are not allowed in a trailer");
+				vd_guard_refuse(
+				    c, 400, "framing header fields are not allowed in a trailer");
 			free(line);
 			return false;
 		}
@@ -525,294 +452,8 @@ scan_trailer(conn_t *c, struct evbuffer *src)
 	}
 	/* A trailer line without an end would otherwise be held without limit. */
 	if (evbuffer_get_length(src) - c->section > l->max_header_bytes)
-		refuse(c, 431, "the chunked trailer is too large");
+		vd_guard_refuse(c, 431, "the chunked trailer is too large");
 	return false;
-}
-
-/* ---- the streamed body ---- */
-
-struct vd_guard_stream {
-	conn_t *conn;          /* NULL once evhttp has let go of the connection */
-	unsigned long long id; /* in the marker field of the head evhttp got */
-	struct evbuffer *buf;  /* arrived and not yet drained */
-	vd_guard_stream_state_t state;
-	int status; /* VD_STREAM_FAILED: why */
-	char detail[200];
-	vd_guard_stream_fn fn; /* the handler's, once it took the stream */
-	void *arg;
-	bool taken;
-	bool paused; /* the socket is not read until buf drains */
-	LIST_ENTRY(vd_guard_stream) link;
-};
-
-/* Every stream not yet freed. A handler finds its request's stream by the
- * id in the marker field: the guard has no place in vd_server_t, and
- * libevent offers no way from a connection to its filter's context.
- * Event-loop thread only. */
-static LIST_HEAD(, vd_guard_stream) live_streams = LIST_HEAD_INITIALIZER(live_streams);
-static unsigned long long last_stream_id;
-
-static void on_stream_readable(evutil_socket_t fd, short what, void *arg);
-
-/* The handler drained the buffer: read again once there is room. */
-static void
-on_stream_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-	vd_guard_stream_t *s = arg;
-	struct timeval idle;
-
-	if (!info->n_deleted || !s->paused || !s->conn || s->state != VD_STREAM_OPEN ||
-	    evbuffer_get_length(buf) > STREAM_LOW)
-		return;
-	s->paused = false;
-	/* The idle clock starts anew: the wait was the server's, not the client's. */
-	idle.tv_sec = s->conn->guard->limits->idle_timeout_s;
-	idle.tv_usec = 0;
-	event_add(s->conn->reader, &idle);
-}
-
-static vd_guard_stream_t *
-stream_new(conn_t *c)
-{
-	vd_guard_stream_t *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->buf = evbuffer_new();
-	if (!s->buf || !evbuffer_add_cb(s->buf, on_stream_drained, s)) {
-		if (s->buf)
-			evbuffer_free(s->buf);
-		free(s);
-		return NULL;
-	}
-	s->conn = c;
-	s->id = ++last_stream_id;
-	s->state = VD_STREAM_OPEN;
-	LIST_INSERT_HEAD(&live_streams, s, link);
-	return s;
-}
-
-static void
-stream_free(vd_guard_stream_t *s)
-{
-	LIST_REMOVE(s, link);
-	evbuffer_free(s->buf);
-	free(s);
-}
-
-/* Whether a field line (without its line end) is one that the head
- * handed to evhttp for a streamed body leaves out: the guard frames the
- * body, answers the expectation, and ends the connection. */
-static bool
-field_left_out(const char *line, size_t len)
-{
-	static const char *const names[] = {"Content-Length", "Transfer-Encoding", "Expect",
-	                                    "Connection"};
-	size_t n;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		n = strlen(names[i]);
-		if (len > n && line[n] == ':' && strncasecmp(line, names[i], n) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Writes the head evhttp gets for a streamed body to head: the client's
- * request line and fields, less those above, then an empty body, the end
- * of the connection and the stream's id. The client's head is the first
- * c->scan bytes of src, checked (one line end per line, no NUL). */
-static bool
-stream_head(const conn_t *c, struct evbuffer *src, struct evbuffer *head)
-{
-	const char *text = (const char *)evbuffer_pullup(src, (ev_ssize_t)c->scan);
-	const char *line, *eol, *end = text + c->scan;
-	int rc = 0;
-
-	if (!text)
-		return false;
-	for (line = text; line < end; line = eol + 1) {
-		eol = memchr(line, '\n', (size_t)(end - line));
-		if (!eol || eol == line || (eol == line + 1 && *line == '\r'))
-			break; /* the empty line that ends the head */
-		if (line == text || !field_left_out(line, (size_t)(eol - line)))
-			rc |= evbuffer_add(head, line, (size_t)(eol - line) + 1);
-	}
-	rc |=
-	    evbuffer_add_printf(head, "Content-Length: 0\r\nConnection: close\r\n%s: %llu\r\n\r\n",
-	                        VD_GUARD_STREAM_HEADER, c->stream->id) < 0;
-	return rc == 0;
-}
-
-/* One recv of at most want bytes onto the end of buf. Returns what recv
- * returns; -1 with errno ENOMEM when buf cannot grow. */
-static ssize_t
-read_some(evutil_socket_t fd, struct evbuffer *buf, size_t want)
-{
-	struct evbuffer_iovec v;
-	ssize_t n;
-	int saved;
-
-	if (evbuffer_reserve_space(buf, (ev_ssize_t)want, &v, 1) != 1) {
-		errno = ENOMEM;
-		return -1;
-	}
-	n = recv(fd, v.iov_base, want < v.iov_len ? want : v.iov_len, 0);
-	if (n > 0) {
-		saved = errno;
-		v.iov_len = (size_t)n;
-		evbuffer_commit_space(buf, &v, 1);
-		errno = saved;
-	}
-	return n;
-}
-
-/* Takes the first c->scan bytes of src as read; false when there were none. */
-static bool
-consume(conn_t *c, struct evbuffer *src)
-{
-	if (c->scan == 0)
-		return false;
-	evbuffer_drain(src, c->scan);
-	c->scan = c->section = 0;
-	return true;
-}
-
-/* Moves the body at the start of src, de-chunked, into the stream, as far
- * as it has arrived. The phase then says where it stopped: within the
- * body, BODY_STREAMED at its end, REFUSED at a limit or bad framing. */
-static void
-stream_scan(conn_t *c, struct evbuffer *src)
-{
-	size_t n;
-
-	for (;;) {
-		switch (c->phase) {
-		case READ_BODY:
-		case READ_CHUNK_DATA:
-			n = evbuffer_get_length(src);
-			n = n < c->left ? n : (size_t)c->left;
-			evbuffer_remove_buffer(src, c->stream->buf, n);
-			c->left -= n;
-			if (c->left > 0)
-				return;
-			c->phase = c->phase == READ_BODY ? BODY_STREAMED : READ_CHUNK_END;
-			break;
-		case READ_CHUNK_SIZE:
-			scan_chunk_size(c, src);
-			if (!consume(c, src))
-				return;
-			break;
-		case READ_CHUNK_END:
-			scan_chunk_end(c, src);
-			if (!consume(c, src))
-				return;
-			break;
-		case READ_TRAILER:
-			/* Its lines stay in src (bounded) until it is whole. */
-			if (scan_trailer(c, src) && consume(c, src))
-				c->phase = BODY_STREAMED;
-			return;
-		default:
-			return;
-		}
-	}
-}
-
-/* After a scan: the body ended, or failed, or there is more to read (when
- * there is room for it). */
-static void
-stream_settle(conn_t *c)
-{
-	vd_guard_stream_t *s = c->stream;
-	struct timeval idle = {c->guard->limits->idle_timeout_s, 0};
-
-	if (c->phase == BODY_STREAMED || c->phase == REFUSED) {
-		event_del(c->reader);
-		s->state = c->phase == REFUSED ? VD_STREAM_FAILED : VD_STREAM_END;
-		s->status = c->status;
-		snprintf(s->detail, sizeof(s->detail), "%s", c->detail);
-	} else if (evbuffer_get_length(s->buf) >= STREAM_HIGH) {
-		event_del(c->reader);
-		s->paused = true;
-	} else if (!event_pending(c->reader, EV_READ, NULL)) {
-		event_add(c->reader, &idle);
-	}
-}
-
-static void
-on_stream_readable(evutil_socket_t fd, short what, void *arg)
-{
-	conn_t *c = arg;
-	vd_guard_stream_t *s = c->stream;
-	size_t room = STREAM_HIGH - evbuffer_get_length(s->buf);
-	ssize_t n;
-
-	if (what & EV_TIMEOUT) {
-		refuse(c, 408, "no part of the body arrived for %d s (limits.idle_timeout_s)",
-		       c->guard->limits->idle_timeout_s);
-		stream_settle(c);
-	} else {
-		n = read_some(fd, c->raw, room < STREAM_READ ? room : STREAM_READ);
-		if (n < 0 && RETRIABLE(errno))
-			return;
-		if (n < 0 && errno == ENOMEM) {
-			refuse(c, 503, "out of memory");
-			stream_settle(c);
-		} else if (n <= 0) {
-			event_del(c->reader);
-			s->state = VD_STREAM_GONE;
-		} else {
-			stream_scan(c, c->raw);
-			stream_settle(c);
-		}
-	}
-	/* Last: the handler may close the stream. */
-	if (s->fn)
-		s->fn(s->arg);
-}
-
-/* The head of a streamed request is whole, the first c->scan bytes of src:
- * evhttp gets its head for it in dst, and the guard reads the body from
- * now on, into c->raw (a bufferevent's input takes bytes only from its
- * own reads). False after refusing (out of memory). */
-static bool
-start_stream(conn_t *c, struct evbuffer *src, struct evbuffer *dst)
-{
-	struct evbuffer *head = evbuffer_new();
-
-	c->stream = stream_new(c);
-	c->reader = event_new(c->guard->base, c->fd, EV_READ | EV_PERSIST, on_stream_readable, c);
-	c->raw = evbuffer_new();
-	if (!head || !c->stream || !c->reader || !c->raw || !stream_head(c, src, head) ||
-	    evbuffer_add_buffer(dst, head) != 0) {
-		if (c->reader)
-			event_free(c->reader);
-		if (c->stream)
-			stream_free(c->stream);
-		if (c->raw)
-			evbuffer_free(c->raw);
-		c->reader = NULL;
-		c->stream = NULL;
-		c->raw = NULL;
-		refuse(c, 503, "out of memory");
-		if (head)
-			evbuffer_free(head);
-		return false;
-	}
-	evbuffer_free(head);
-	evbuffer_drain(src, c->scan);
-	c->scan = 0;
-	c->streamed = true;
-	/* request_timeout_s bounds the head; the body has idle_timeout_s
-	 * between its bytes instead. */
-	evtimer_del(c->deadline);
-	bufferevent_disable(c->sock, EV_READ);
-	/* What came with the head; the socket's input takes no more. */
-	evbuffer_add_buffer(c->raw, src);
-	stream_scan(c, c->raw);
-	stream_settle(c);
-	return true;
 }
 
 /* ---- the input filter ---- */
@@ -836,14 +477,14 @@ scan_request(conn_t *c, struct evbuffer *src)
 			if (!scan_head(c, src))
 				return false;
 			if (c->over_capacity) {
-				refuse(c, 503, "too many connections; try again shortly");
+				vd_guard_refuse(c, 503, "too many connections; try again shortly");
 				return false;
 			}
 			if (c->stream_next)
 				return true; /* the head is whole; the body is streamed */
 			if (c->expect_continue &&
 			    (c->phase != READ_BODY || have - c->scan < c->left))
-				send_continue(c);
+				vd_guard_send_continue(c);
 			break;
 		case READ_BODY:
 			if (have - c->scan < c->left)
@@ -851,7 +492,7 @@ scan_request(conn_t *c, struct evbuffer *src)
 			c->scan += c->left;
 			return true;
 		case READ_CHUNK_SIZE:
-			scan_chunk_size(c, src);
+			vd_guard_scan_chunk_size(c, src);
 			if (c->phase == READ_CHUNK_SIZE || c->phase == REFUSED)
 				return false;
 			break;
@@ -862,12 +503,12 @@ scan_request(conn_t *c, struct evbuffer *src)
 			c->phase = READ_CHUNK_END;
 			break;
 		case READ_CHUNK_END:
-			scan_chunk_end(c, src);
+			vd_guard_scan_chunk_end(c, src);
 			if (c->phase != READ_CHUNK_SIZE)
 				return false;
 			break;
 		case READ_TRAILER:
-			return scan_trailer(c, src);
+			return vd_guard_scan_trailer(c, src);
 		case REFUSED:
 		default:
 			return false;
@@ -899,13 +540,14 @@ filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	if (c->streamed)
 		return BEV_NEED_MORE; /* the guard reads the socket itself now */
 	if (!c->writable && !conn_start(c))
-		refuse(c, 503, "out of memory");
+		vd_guard_refuse(c, 503, "out of memory");
 	if (c->phase == READ_HEAD && c->scan == 0 && evbuffer_get_length(src) &&
 	    !evtimer_pending(c->deadline, NULL))
 		evtimer_add(c->deadline, &deadline);
 	if (c->phase != REFUSED && scan_request(c, src)) {
 		if (c->stream_next)
-			return start_stream(c, src, dst) ? BEV_OK : filter_refused(c, src, dst);
+			return vd_guard_start_stream(c, src, dst) ? BEV_OK
+			                                          : filter_refused(c, src, dst);
 		evbuffer_remove_buffer(src, dst, c->scan);
 		evtimer_del(c->deadline);
 		c->phase = READ_HEAD;
@@ -944,8 +586,8 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (released(c) || c->phase == REFUSED || c->streamed)
 		return;
-	refuse(c, 408, "the request did not arrive whole within %d s",
-	       c->guard->limits->request_timeout_s);
+	vd_guard_refuse(c, 408, "the request did not arrive whole within %d s",
+	                c->guard->limits->request_timeout_s);
 	/* BEV_FLUSH: run the input filter even while evhttp has reading off. */
 	bufferevent_flush(c->bev, EV_READ, BEV_FLUSH);
 	bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
@@ -1046,23 +688,6 @@ on_linger(evutil_socket_t fd, short what, void *arg)
 	conn_close(c);
 }
 
-/* evhttp has let go of the connection: a stream that no handler took goes
- * with it; a taken one lives on, ended, until its handler closes it. */
-static void
-stream_release(conn_t *c)
-{
-	vd_guard_stream_t *s = c->stream;
-
-	if (!s)
-		return;
-	c->stream = NULL;
-	s->conn = NULL;
-	if (!s->taken)
-		stream_free(s);
-	else if (s->state == VD_STREAM_OPEN)
-		s->state = VD_STREAM_GONE;
-}
-
 /* The filter's free_context: evhttp has let go (it has already shut the
  * socket down for writing). */
 static void
@@ -1087,7 +712,7 @@ conn_release(void *arg)
 	c->writable = c->deadline = c->reader = NULL;
 	c->raw = NULL;
 	c->bev = c->sock = NULL;
-	stream_release(c);
+	vd_guard_stream_release(c);
 	/* A streamed body may not have been read to its end either. */
 	if ((c->phase == REFUSED || c->streamed) && c->fd >= 0 && !c->guard->freeing) {
 		c->linger = event_new(c->guard->base, c->fd, EV_READ | EV_PERSIST, on_linger, c);
@@ -1184,75 +809,4 @@ vd_guard_answer(struct evhttp_request *req)
 		evhttp_add_header(out, "Retry-After", "1");
 	vd_reply_problem(req, (int)status, *end == ' ' ? end + 1 : "refused", NULL);
 	return true;
-}
-
-vd_guard_stream_t *
-vd_guard_stream(struct evhttp_request *req)
-{
-	const char *v =
-	    evhttp_find_header(evhttp_request_get_input_headers(req), VD_GUARD_STREAM_HEADER);
-	struct bufferevent *bev =
-	    evhttp_connection_get_bufferevent(evhttp_request_get_connection(req));
-	unsigned long long id;
-	vd_guard_stream_t *s;
-
-	if (!v)
-		return NULL;
-	id = strtoull(v, NULL, 10);
-	LIST_FOREACH(s, &live_streams, link)
-	{
-		if (s->id == id)
-			return s->conn && s->conn->bev == bev ? s : NULL;
-	}
-	return NULL;
-}
-
-void
-vd_guard_stream_take(vd_guard_stream_t *stream, vd_guard_stream_fn fn, void *arg)
-{
-	stream->fn = fn;
-	stream->arg = arg;
-	stream->taken = true;
-	/* Only now that the route has accepted the request is the body welcome. */
-	if (stream->conn && stream->conn->expect_continue && stream->state == VD_STREAM_OPEN)
-		send_continue(stream->conn);
-}
-
-struct evbuffer *
-vd_guard_stream_buffer(vd_guard_stream_t *stream)
-{
-	return stream->buf;
-}
-
-vd_guard_stream_state_t
-vd_guard_stream_state(const vd_guard_stream_t *stream, int *status, const char **detail)
-{
-	if (status)
-		*status = stream->status;
-	if (detail)
-		*detail = stream->detail;
-	return stream->state;
-}
-
-void
-vd_guard_stream_close(vd_guard_stream_t *stream)
-{
-	conn_t *c = stream->conn;
-
-	/* The rest of the body is not read; the connection lingers after the
-	 * answer, so that the client still reads it (conn_release). */
-	if (c) {
-		event_del(c->reader);
-		c->stream = NULL;
-	}
-	stream_free(stream);
-}
-
-void
-vd_guard_stream_refuse(struct evhttp_request *req)
-{
-	vd_guard_stream_t *s = req ? vd_guard_stream(req) : NULL;
-
-	if (s && !s->taken)
-		vd_guard_stream_close(s);
 }
