@@ -191,8 +191,17 @@ to_xapian(const vd_doc_t *doc)
 	size_t len = 0;
 	const char *data = vd_doc_data(doc, &len);
 	if (data)
-		xdoc.set_data(std::string(data, len));
+		xdoc.add_value(VD_SLOT_DATA, std::string(data, len));
 	return xdoc;
+}
+
+// Documents written before the data moved to VD_SLOT_DATA keep it as
+// Xapian's document data.
+static std::string
+data_of(const Xapian::Document &xdoc)
+{
+	std::string data = xdoc.get_value(VD_SLOT_DATA);
+	return data.empty() ? xdoc.get_data() : data;
 }
 
 // A change that throws may have written part of itself (a full disk fails
@@ -362,7 +371,7 @@ vd_index_get(vd_index_t *index, const char *unique_term, char **data, size_t *le
 			*docid = id;
 		if (data) {
 			std::string d =
-			    index->db->get_document(id, Xapian::DOC_ASSUME_VALID).get_data();
+			    data_of(index->db->get_document(id, Xapian::DOC_ASSUME_VALID));
 			*data = dup_cstr(d);
 			if (!*data)
 				return VD_ERR_NOMEM;
@@ -379,7 +388,7 @@ vd_index_get_by_docid(vd_index_t *index, vd_docid_t docid, char **data, size_t *
 {
 	VD_TRY
 	return read_retrying(index, [&]() -> vd_status_t {
-		std::string d = index->db->get_document(docid).get_data();
+		std::string d = data_of(index->db->get_document(docid));
 		*data = dup_cstr(d);
 		if (!*data)
 			return VD_ERR_NOMEM;

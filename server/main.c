@@ -274,6 +274,7 @@ serve(const char *config_path)
 	vd_guard_t *guard = NULL; /* outlives evhttp, see conn_guard.h */
 	vd_audit_t *audit = NULL;
 	char *error = NULL;
+	vd_status_t status;
 	int rc = 1;
 	size_t i;
 	json_t *p;
@@ -306,8 +307,15 @@ serve(const char *config_path)
 	}
 	vd_store_set_audit(srv.store, audit);
 	vd_store_set_min_free(srv.store, srv.config->limits.min_free_bytes);
-	if (vd_matcher_build(vd_store_reader(srv.store), srv.places, &srv.matcher, &error) !=
-	    VD_OK) {
+	status = vd_matcher_build(vd_store_reader(srv.store), srv.places, &srv.matcher, &error);
+	if (status == VD_ERR_CORRUPT || status == VD_ERR_XAPIAN) {
+		/* Damage past the blocks that opening reads shows up here. */
+		vd_log_error("cannot build the match index: the database in %s/index is damaged or "
+		             "unreadable (%s): restore data_dir %s from a backup, or move it aside "
+		             "to start empty",
+		             srv.config->data_dir, error ? error : "", srv.config->data_dir);
+		goto out;
+	} else if (status != VD_OK) {
 		vd_log_error("cannot build the match index: %s", error ? error : "");
 		goto out;
 	}

@@ -278,7 +278,7 @@ def test_corrupt_data_dir(c):
     cases = [("the version file overwritten", overwrite("iamglass", 0, 64)),
              ("the version file emptied", truncate("iamglass", lambda n: 0)),
              ("the posting table cut in half", truncate("postlist.glass", lambda n: n // 2)),
-             ("the document table overwritten", overwrite("docdata.glass", 0, None)),
+             ("the posting table overwritten", overwrite("postlist.glass", 0, None)),
              ("the term table emptied", truncate("termlist.glass", lambda n: 0))]
     sc = Scratch()
     try:

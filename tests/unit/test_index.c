@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "legacy_index.h"
 
 static char dir[64];
 
@@ -180,6 +181,38 @@ START_TEST(postings_terms_and_values)
 }
 END_TEST
 
+/* The canonical JSON is a value, not Xapian's (deflated) document data; a
+ * document written before that change is still read from its data. */
+START_TEST(data_is_a_value_and_old_documents_still_read)
+{
+	vd_index_t *w = NULL, *r = NULL;
+	vd_doc_t *doc = profile_doc("new-1", "B");
+	vd_docid_t id = 0;
+	char *data = NULL, *value = NULL;
+
+	ck_assert(legacy_write_doc(dir, "Qjold-1", "{\"id\":\"old-1\"}"));
+	ck_assert_int_eq(vd_index_open_writer(dir, &w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_replace(w, "Qjnew-1", doc, &id), VD_OK);
+	ck_assert_int_eq(vd_index_commit(w), VD_OK);
+	ck_assert_int_eq(vd_index_open_reader(dir, &r, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_value(r, id, VD_SLOT_DATA, &value), VD_OK);
+	ck_assert_str_eq(value, "{\"id\":\"new-1\"}");
+	ck_assert_int_eq(vd_index_get_by_docid(r, id, &data, NULL), VD_OK);
+	ck_assert_str_eq(data, "{\"id\":\"new-1\"}");
+	free(data);
+	ck_assert_int_eq(vd_index_get(r, "Qjold-1", &data, NULL, &id), VD_OK);
+	ck_assert_str_eq(data, "{\"id\":\"old-1\"}");
+	free(data);
+	ck_assert_int_eq(vd_index_get_by_docid(r, id, &data, NULL), VD_OK);
+	ck_assert_str_eq(data, "{\"id\":\"old-1\"}");
+	free(data);
+	free(value);
+	vd_doc_free(doc);
+	vd_index_close(r);
+	vd_index_close(w);
+}
+END_TEST
+
 START_TEST(second_writer_is_locked_out)
 {
 	vd_index_t *w = NULL, *second = NULL;
@@ -219,6 +252,7 @@ index_suite(void)
 	tcase_add_test(tc, replace_keeps_docid_and_delete_reports_it);
 	tcase_add_test(tc, add_indexes_a_new_document);
 	tcase_add_test(tc, postings_terms_and_values);
+	tcase_add_test(tc, data_is_a_value_and_old_documents_still_read);
 	tcase_add_test(tc, second_writer_is_locked_out);
 	tcase_add_test(tc, missing_database_is_an_error_not_a_throw);
 	suite_add_tcase(s, tc);
