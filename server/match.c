@@ -324,6 +324,48 @@ load_term(const char *term, void *arg)
 	flush_postings(ctx);
 }
 
+/* The requirement terms an "L" term stands for: "Llanguage:nl:B1" holds
+ * Dutch at B1 at best, which meets language:nl:A1, :A2 and :B1. Returns how
+ * many were put in out (0 for a term that names no CEFR level). */
+static size_t
+implied_levels(vd_matcher_t *m, const char *level_term, term_bitmap_t *out[6])
+{
+	const char *term = level_term + 1, *level = strrchr(term, ':');
+	int rank = level ? vd_level_rank(level + 1) : 0, len = level ? (int)(level - term) + 1 : 0;
+	char implied[256];
+	size_t n = 0;
+
+	for (int r = 1; r <= rank && len < 200; r++) {
+		snprintf(implied, sizeof(implied), "%.*s%s", len, term, vd_cefr_level(r));
+		if ((out[n] = get_term(m, implied)))
+			n++;
+	}
+	return n;
+}
+
+static void
+load_level_term(const char *term, void *arg)
+{
+	build_ctx_t *ctx = arg;
+	term_bitmap_t *implied[6];
+	size_t n = implied_levels(ctx->m, term, implied);
+	roaring_bitmap_t *docs = roaring_bitmap_create();
+
+	if (!docs || n == 0) {
+		ctx->failed = ctx->failed || !docs;
+		if (docs)
+			roaring_bitmap_free(docs);
+		return;
+	}
+	ctx->target = docs;
+	if (vd_index_postings(ctx->reader, term, add_posting, ctx) != VD_OK)
+		ctx->failed = true;
+	flush_postings(ctx);
+	for (size_t i = 0; i < n; i++)
+		roaring_bitmap_or_inplace(implied[i]->docs, docs);
+	roaring_bitmap_free(docs);
+}
+
 static void
 load_value(vd_docid_t docid, const char *value, size_t len, void *arg)
 {
@@ -379,6 +421,8 @@ vd_matcher_build(vd_index_t *reader, const vd_places_t *places, vd_matcher_t **o
 	flush_postings(&ctx);
 	if (status == VD_OK)
 		status = vd_index_terms(reader, "K", load_term, &ctx);
+	if (status == VD_OK)
+		status = vd_index_terms(reader, "L", load_level_term, &ctx);
 	for (size_t i = 0; status == VD_OK && i < sizeof(fact_slots) / sizeof(fact_slots[0]); i++) {
 		ctx.slot = fact_slots[i];
 		status = vd_index_values(reader, fact_slots[i], load_value, &ctx);
@@ -527,9 +571,15 @@ learn(vd_matcher_t *m, vd_docid_t docid, const vd_doc_t *doc)
 	roaring_bitmap_add(m->jobseekers, docid);
 	for (size_t i = 0; i < vd_doc_n_terms(doc); i++) {
 		const char *term = vd_doc_term(doc, i);
-		term_bitmap_t *t = term[0] == 'K' ? get_term(m, term + 1) : NULL;
-		if (t)
-			roaring_bitmap_add(t->docs, docid);
+		term_bitmap_t *t[6];
+		size_t n = 0;
+
+		if (term[0] == 'K' && (t[0] = get_term(m, term + 1)))
+			n = 1;
+		else if (term[0] == 'L')
+			n = implied_levels(m, term, t);
+		for (size_t j = 0; j < n; j++)
+			roaring_bitmap_add(t[j]->docs, docid);
 	}
 	for (size_t i = 0; i < sizeof(fact_slots) / sizeof(fact_slots[0]); i++) {
 		const char *value = vd_doc_value(doc, fact_slots[i]);

@@ -1098,6 +1098,12 @@ vd_id_valid(const char *id)
 	return true;
 }
 
+const char *
+vd_cefr_level(int rank)
+{
+	return rank >= 1 && rank <= 6 ? cefr_levels[rank - 1] : NULL;
+}
+
 int
 vd_level_rank(const char *level)
 {

@@ -36,7 +36,9 @@ json_t *vd_profile_held(const json_t *canonical, int today, int *next_expiry);
 bool vd_profile_holds(const json_t *held, const char *term);
 
 /* Fills doc (empty) for the canonical profile: unique and type terms, "K"
- * terms for vd_profile_held, the municipality term, values and data. */
+ * terms for vd_profile_held but its language levels, one "L" term for the
+ * highest level held of each language ("Llanguage:nl:B2", which the matcher
+ * reads as every level up to it), the municipality term, values and data. */
 bool vd_profile_to_doc(const vd_places_t *places, const json_t *canonical, int today,
                        vd_doc_t *doc);
 
@@ -45,5 +47,7 @@ json_t *vd_merge_patch(const json_t *target, const json_t *patch);
 
 /* CEFR rank of a level: A1=1 .. C2=6; 1F=2, 2F=3, 3F=4, 4F=5; 0 when unknown. */
 int vd_level_rank(const char *level);
+/* The CEFR level of a rank ("A1" for 1 .. "C2" for 6); NULL out of range. */
+const char *vd_cefr_level(int rank);
 
 #endif

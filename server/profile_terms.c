@@ -8,7 +8,12 @@
  * Language terms use CEFR levels only: Dutch 1F..4F are indexed as the CEFR
  * level they compare to (A2, B1, B2, C1). A requirement written as
  * language:nl:2F must therefore be normalised to language:nl:B1 by the
- * query layer before it is looked up. */
+ * query layer before it is looked up.
+ *
+ * The index holds only the highest level of each language, as an "L" term;
+ * the matcher widens it to every level below. Six cumulative terms a language
+ * made half of a typical document's terms, and each one costs at every write
+ * and every bulk-loaded line. */
 #include "config.h"
 
 #include <stdio.h>
@@ -18,10 +23,9 @@
 #include "dates.h"
 #include "profile.h"
 
-static const char *const cefr_levels[] = {"A1", "A2", "B1", "B2", "C1", "C2"};
-
 struct held {
-	json_t *terms; /* new array being filled */
+	json_t *terms;   /* new array being filled */
+	bool cumulative; /* every language level up to the one held, or that one alone */
 	int today;
 	int next_expiry; /* 0 while nothing held has an end date */
 	bool oom;
@@ -74,7 +78,8 @@ add_licences(struct held *h, const json_t *licences)
 }
 
 /* language:CODE for any level, and language:CODE:L for every CEFR level L up
- * to the one held, so that a higher level meets a lower requirement. */
+ * to the one held, so that a higher level meets a lower requirement (or,
+ * not cumulative, for the level held alone). */
 static void
 add_languages(struct held *h, const json_t *languages)
 {
@@ -90,8 +95,8 @@ add_languages(struct held *h, const json_t *languages)
 		if (!code || rank == 0)
 			continue;
 		add_term(h, json_sprintf("language:%s", code));
-		for (int r = 0; r < rank; r++)
-			add_term(h, json_sprintf("language:%s:%s", code, cefr_levels[r]));
+		for (int r = h->cumulative ? 1 : rank; r <= rank; r++)
+			add_term(h, json_sprintf("language:%s:%s", code, vd_cefr_level(r)));
 	}
 }
 
@@ -135,10 +140,10 @@ add_experience(struct held *h, const json_t *experience)
 	}
 }
 
-json_t *
-vd_profile_held(const json_t *canonical, int today, int *next_expiry)
+static json_t *
+held_terms(const json_t *canonical, int today, bool cumulative, int *next_expiry)
 {
-	struct held h = {json_array(), today, 0, false};
+	struct held h = {json_array(), cumulative, today, 0, false};
 
 	*next_expiry = 0;
 	if (!h.terms)
@@ -154,6 +159,19 @@ vd_profile_held(const json_t *canonical, int today, int *next_expiry)
 	}
 	*next_expiry = h.next_expiry;
 	return h.terms;
+}
+
+json_t *
+vd_profile_held(const json_t *canonical, int today, int *next_expiry)
+{
+	return held_terms(canonical, today, true, next_expiry);
+}
+
+/* "language:nl:B2" but not "language:nl". */
+static bool
+is_level_term(const char *term)
+{
+	return strncmp(term, "language:", 9) == 0 && strchr(term + 9, ':');
 }
 
 static bool
@@ -225,14 +243,18 @@ vd_profile_to_doc(const vd_places_t *places, const json_t *canonical, int today,
 
 	if (!id)
 		return false;
-	held = vd_profile_held(canonical, today, &next_expiry);
+	held = held_terms(canonical, today, false, &next_expiry);
 	if (!held)
 		goto out;
 	if (!add_prefixed(doc, "Qj", id) || !vd_doc_add_term(doc, "Tj") ||
 	    !vd_doc_set_value(doc, VD_SLOT_ID, id))
 		goto out_free_held;
-	json_array_foreach(
-	    held, i, term) if (!add_prefixed(doc, "K", json_string_value(term))) goto out_free_held;
+	json_array_foreach(held, i, term)
+	{
+		const char *text = json_string_value(term);
+		if (!add_prefixed(doc, is_level_term(text) ? "L" : "K", text))
+			goto out_free_held;
+	}
 	if (!add_place_and_numbers(places, canonical, doc))
 		goto out_free_held;
 	if (next_expiry && !set_date_value(doc, VD_SLOT_NEXT_EXPIRY, next_expiry))

@@ -372,6 +372,17 @@ def test_unknown_words(c):
                         "%r: no suggestions in the problem: %r" % (text, r.json))
 
 
+def test_after_restart(c):
+    """A restart builds the match index from the database, not from the
+    writes: the language levels (one "L" term each in the index, widened to
+    those below by the matcher) and everything else must answer the same."""
+    c.eq(SERVER.stop(), 0, "exit status after SIGTERM")
+    SERVER.start()
+    test_planted(c)
+    test_structured(c)
+    test_table(c)
+
+
 def main():
     global SERVER
     harness.require_binaries()
@@ -393,6 +404,7 @@ def main():
             ("unknown words", test_unknown_words),
             ("exclude and facets", test_exclude_and_facets),
             ("distance after moves", test_distance_after_moves),
+            ("after a restart", test_after_restart),
         ])
     except SystemExit as e:
         if e.code:

@@ -876,7 +876,7 @@ START_TEST(test_to_doc)
 	json_t *canonical = valid(J(full_profile)), *back;
 	vd_doc_t *doc = vd_doc_new();
 	const char *data;
-	size_t len, n_k = 0;
+	size_t len, n_k = 0, n_l = 0;
 
 	ck_assert(vd_profile_to_doc(places, canonical, 20261125, doc));
 	ck_assert(doc_has(doc, "Qjrtm-000123"));
@@ -884,16 +884,23 @@ START_TEST(test_to_doc)
 	ck_assert(doc_has(doc, "Klicence:B"));
 	ck_assert(doc_has(doc, "Kcode95:CE"));
 	ck_assert(doc_has(doc, "Klanguage:nl"));
-	ck_assert(doc_has(doc, "Klanguage:nl:A2"));
+	/* The highest level held alone: the matcher widens it to those below. */
+	ck_assert(doc_has(doc, "Llanguage:nl:A2"));
+	ck_assert(!doc_has(doc, "Klanguage:nl:A2"));
+	ck_assert(!doc_has(doc, "Llanguage:nl:A1"));
+	ck_assert(doc_has(doc, "Llanguage:ar:C2"));
 	ck_assert(doc_has(doc, "Kcertificate:heftruck"));
 	ck_assert(doc_has(doc, "Kskill:klantgericht"));
 	ck_assert(doc_has(doc, "Kexperience:magazijnmedewerker"));
 	ck_assert(doc_has(doc, "Kmunicipality:GM0599"));
 	ck_assert(!doc_has(doc, "Klicence:C"));
-	for (size_t i = 0; i < vd_doc_n_terms(doc); i++)
+	for (size_t i = 0; i < vd_doc_n_terms(doc); i++) {
 		n_k += vd_doc_term(doc, i)[0] == 'K';
-	/* B CE code95:CE, nl (1+2), ar (1+6), 3 certificates, skill, experience, municipality */
-	ck_assert_int_eq(n_k, 3 + 3 + 7 + 3 + 1 + 1 + 1);
+		n_l += vd_doc_term(doc, i)[0] == 'L';
+	}
+	/* B CE code95:CE, nl, ar, 3 certificates, skill, experience, municipality */
+	ck_assert_int_eq(n_k, 3 + 1 + 1 + 3 + 1 + 1 + 1);
+	ck_assert_int_eq(n_l, 2);
 	ck_assert_str_eq(vd_doc_value(doc, VD_SLOT_NEXT_EXPIRY), "20270201");
 	ck_assert_str_eq(vd_doc_value(doc, VD_SLOT_LOCATION), "51.92000,4.48000");
 	ck_assert_str_eq(vd_doc_value(doc, VD_SLOT_HOURS), "32");
