@@ -47,7 +47,7 @@ line_error(vd_import_report_t *r, unsigned long line, const char *id, int status
 
 /* A validated line on its way to the writer. */
 typedef struct item {
-	vd_doc_t *doc;
+	vd_xdoc_t *doc;
 	char term[80];
 } item_t;
 
@@ -58,10 +58,14 @@ typedef struct batch {
 	item_t items[ITEMS_PER_BATCH];
 	size_t n;
 	unsigned long last_line;
+	struct batch *next; /* on the spent list */
 } batch_t;
 
 /* Parsing and validating take as long as indexing, so one thread does
- * each: the reader thread fills batches, the caller's thread writes them. */
+ * each: the reader thread fills batches, the caller's thread writes them.
+ * The one writer thread Xapian allows is the bottleneck, so the reader
+ * also builds the Xapian documents, and frees them once written: the
+ * writer hands its batches back on the spent list. */
 typedef struct pipeline {
 	const vd_taxonomy_t *tax;
 	const vd_places_t *places;
@@ -72,8 +76,18 @@ typedef struct pipeline {
 	pthread_cond_t changed;
 	batch_t *queue[BATCHES_IN_FLIGHT];
 	size_t head, count;
+	batch_t *spent; /* written, for the reader to free or fill again */
 	bool done, abort;
 } pipeline_t;
+
+static void
+empty_batch(batch_t *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		vd_xdoc_free(b->items[i].doc);
+	b->n = 0;
+	b->last_line = 0;
+}
 
 /* Validates one line into item; false (and a report error) when it is bad. */
 static bool
@@ -83,6 +97,7 @@ parse_line(pipeline_t *p, const char *text, size_t len, unsigned long line, item
 	json_error_t jerr;
 	json_t *body = json_loadb(text, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &jerr);
 	json_t *errors = NULL, *canonical = NULL;
+	vd_doc_t *doc = NULL;
 	const char *id;
 	bool ok = false;
 
@@ -104,9 +119,11 @@ parse_line(pipeline_t *p, const char *text, size_t len, unsigned long line, item
 		goto out;
 	}
 	snprintf(item->term, sizeof(item->term), "Qj%s", id);
-	item->doc = vd_doc_new();
-	if (!item->doc || !vd_profile_to_doc(p->places, canonical, p->today, item->doc)) {
-		vd_doc_free(item->doc);
+	doc = vd_doc_new();
+	item->doc =
+	    doc && vd_profile_to_doc(p->places, canonical, p->today, doc) ? vd_xdoc_new(doc) : NULL;
+	vd_doc_free(doc);
+	if (!item->doc) {
 		line_error(r, line, id, 500, "out of memory", NULL);
 		goto out;
 	}
@@ -131,12 +148,37 @@ push(pipeline_t *p, batch_t *b)
 	pthread_cond_broadcast(&p->changed);
 	pthread_mutex_unlock(&p->lock);
 	if (b) {
-		for (size_t i = 0; i < b->n; i++)
-			vd_doc_free(b->items[i].doc);
+		empty_batch(b);
 		free(b);
 		return false;
 	}
 	return true;
+}
+
+/* A written batch emptied, or a new one. */
+static batch_t *
+next_batch(pipeline_t *p)
+{
+	batch_t *b;
+
+	pthread_mutex_lock(&p->lock);
+	b = p->spent;
+	if (b)
+		p->spent = b->next;
+	pthread_mutex_unlock(&p->lock);
+	if (!b)
+		return calloc(1, sizeof(*b));
+	empty_batch(b);
+	return b;
+}
+
+static void
+give_back(pipeline_t *p, batch_t *b)
+{
+	pthread_mutex_lock(&p->lock);
+	b->next = p->spent;
+	p->spent = b;
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void *
@@ -146,7 +188,7 @@ reader_main(void *arg)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	batch_t *b = calloc(1, sizeof(*b));
+	batch_t *b = next_batch(p);
 
 	while (b && (len = getline(&line, &cap, p->in)) > 0) {
 		unsigned long n = ++p->report->lines;
@@ -158,7 +200,7 @@ reader_main(void *arg)
 		if (b->n == ITEMS_PER_BATCH) {
 			if (!push(p, b))
 				break;
-			b = calloc(1, sizeof(*b));
+			b = next_batch(p);
 		}
 	}
 	if (b && !push(p, b))
@@ -269,13 +311,14 @@ write_batch(vd_index_t *index, seen_t *seen, batch_t *b, vd_import_report_t *r)
 	for (size_t i = 0; i < b->n; i++) {
 		unsigned found = 0;
 		if (seen && seen_add(seen, b->items[i].term)) {
-			if (vd_index_add(index, b->items[i].doc, NULL) != VD_OK)
+			if (vd_index_add_prepared(index, b->items[i].doc, NULL) != VD_OK)
 				return false;
 			r->created++;
 			continue;
 		}
 		if (vd_index_term_count(index, b->items[i].term, &found) != VD_OK ||
-		    vd_index_replace(index, b->items[i].term, b->items[i].doc, NULL) != VD_OK)
+		    vd_index_replace_prepared(index, b->items[i].term, b->items[i].doc, NULL) !=
+		        VD_OK)
 			return false;
 		if (found)
 			r->replaced++;
@@ -321,9 +364,7 @@ vd_import_file(const vd_taxonomy_t *tax, const vd_places_t *places, const char *
 			ok = write_batch(index, docs == 0 ? &seen : NULL, b, report);
 		written_line = b->last_line;
 		since_commit += b->n;
-		for (size_t i = 0; i < b->n; i++)
-			vd_doc_free(b->items[i].doc);
-		free(b);
+		give_back(&p, b);
 		if (ok && since_commit >= IMPORT_BATCH) {
 			ok = vd_index_commit(index) == VD_OK;
 			since_commit = 0;
@@ -337,6 +378,11 @@ vd_import_file(const vd_taxonomy_t *tax, const vd_places_t *places, const char *
 		}
 	}
 	pthread_join(reader, NULL);
+	while ((b = p.spent)) {
+		p.spent = b->next;
+		empty_batch(b);
+		free(b);
+	}
 	pthread_cond_destroy(&p.changed);
 	pthread_mutex_destroy(&p.lock);
 	if (ok)

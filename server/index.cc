@@ -204,6 +204,28 @@ data_of(const Xapian::Document &xdoc)
 	return data.empty() ? xdoc.get_data() : data;
 }
 
+// A document made ready for the writer: building it is a good part of a
+// write's cost, and a bulk load does it on its reader thread.
+struct vd_xdoc {
+	Xapian::Document doc;
+};
+
+extern "C" vd_xdoc_t *
+vd_xdoc_new(const vd_doc_t *doc)
+{
+	try {
+		return new vd_xdoc{to_xapian(doc)};
+	} catch (...) {
+		return nullptr; // only std::bad_alloc can come from building a document
+	}
+}
+
+extern "C" void
+vd_xdoc_free(vd_xdoc_t *xdoc)
+{
+	delete xdoc;
+}
+
 // A change that throws may have written part of itself (a full disk fails
 // a block write half-way): the batch it belongs to is then never committed.
 template <typename Change>
@@ -225,10 +247,11 @@ change(vd_index_t *index, Change apply)
 }
 
 extern "C" vd_status_t
-vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc, vd_docid_t *docid)
+vd_index_replace_prepared(vd_index_t *index, const char *unique_term, const vd_xdoc_t *xdoc,
+                          vd_docid_t *docid)
 {
 	vd_status_t status = change(index, [&]() {
-		Xapian::docid id = index->wdb->replace_document(unique_term, to_xapian(doc));
+		Xapian::docid id = index->wdb->replace_document(unique_term, xdoc->doc);
 		if (docid)
 			*docid = id;
 	});
@@ -238,15 +261,44 @@ vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc
 }
 
 extern "C" vd_status_t
-vd_index_add(vd_index_t *index, const vd_doc_t *doc, vd_docid_t *docid)
+vd_index_add_prepared(vd_index_t *index, const vd_xdoc_t *xdoc, vd_docid_t *docid)
 {
 	vd_status_t status = change(index, [&]() {
-		Xapian::docid id = index->wdb->add_document(to_xapian(doc));
+		Xapian::docid id = index->wdb->add_document(xdoc->doc);
 		if (docid)
 			*docid = id;
 	});
 	if (index->failed == VD_OK)
 		index->failed = status;
+	return status;
+}
+
+// Without a document, a change fails as one that ran out of memory would.
+static vd_status_t
+unprepared(vd_index_t *index)
+{
+	index->last_error = "out of memory";
+	if (index->failed == VD_OK)
+		index->failed = VD_ERR_NOMEM;
+	return VD_ERR_NOMEM;
+}
+
+extern "C" vd_status_t
+vd_index_replace(vd_index_t *index, const char *unique_term, const vd_doc_t *doc, vd_docid_t *docid)
+{
+	vd_xdoc_t *xdoc = vd_xdoc_new(doc);
+	vd_status_t status =
+	    xdoc ? vd_index_replace_prepared(index, unique_term, xdoc, docid) : unprepared(index);
+	vd_xdoc_free(xdoc);
+	return status;
+}
+
+extern "C" vd_status_t
+vd_index_add(vd_index_t *index, const vd_doc_t *doc, vd_docid_t *docid)
+{
+	vd_xdoc_t *xdoc = vd_xdoc_new(doc);
+	vd_status_t status = xdoc ? vd_index_add_prepared(index, xdoc, docid) : unprepared(index);
+	vd_xdoc_free(xdoc);
 	return status;
 }
 

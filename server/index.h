@@ -26,6 +26,7 @@ extern "C" {
 
 typedef struct vd_index vd_index_t;
 typedef struct vd_doc vd_doc_t;
+typedef struct vd_xdoc vd_xdoc_t;
 typedef unsigned vd_docid_t;
 
 enum vd_value_slot {
@@ -50,6 +51,11 @@ const char *vd_doc_term(const vd_doc_t *doc, size_t i);
 const char *vd_doc_value(const vd_doc_t *doc, unsigned slot); /* NULL when unset */
 const char *vd_doc_data(const vd_doc_t *doc, size_t *len);
 
+/* doc as the writer takes it, built on any thread; NULL when out of memory.
+ * A bulk load builds them beside its single writer thread. */
+vd_xdoc_t *vd_xdoc_new(const vd_doc_t *doc);
+void vd_xdoc_free(vd_xdoc_t *xdoc);
+
 /* Opens (creating when missing) the database in dir for writing. The dir
  * itself must exist. VD_ERR_LOCKED when another process holds it. */
 vd_status_t vd_index_open_writer(const char *dir, vd_index_t **out, char **error);
@@ -67,6 +73,10 @@ vd_status_t vd_index_replace(vd_index_t *index, const char *unique_term, const v
  * known not to be in the database (a first load into an empty one checks its
  * ids in memory); otherwise the database would hold two documents for it. */
 vd_status_t vd_index_add(vd_index_t *index, const vd_doc_t *doc, vd_docid_t *docid);
+/* The same two with a prepared document. */
+vd_status_t vd_index_replace_prepared(vd_index_t *index, const char *unique_term,
+                                      const vd_xdoc_t *xdoc, vd_docid_t *docid);
+vd_status_t vd_index_add_prepared(vd_index_t *index, const vd_xdoc_t *xdoc, vd_docid_t *docid);
 /* *docid is the deleted document's id, 0 when there was none. */
 vd_status_t vd_index_delete(vd_index_t *index, const char *unique_term, vd_docid_t *docid);
 /* Commits, then fsyncs the database directory so the new revision survives a
