@@ -31,9 +31,28 @@ struct held {
 	bool oom;
 };
 
+/* kind + code, and ":" + level when there is one. Terms are built by hand,
+ * not with a printf: a bulk load makes a dozen for every line. */
 static void
-add_term(struct held *h, json_t *term)
+add_term(struct held *h, const char *kind, const char *code, const char *level)
 {
+	size_t k = strlen(kind), c = strlen(code), l = level ? strlen(level) + 1 : 0;
+	char buf[256], *text = k + c + l < sizeof(buf) ? buf : malloc(k + c + l + 1);
+	json_t *term;
+
+	if (!text) {
+		h->oom = true;
+		return;
+	}
+	memcpy(text, kind, k);
+	memcpy(text + k, code, c);
+	if (level) {
+		text[k + c] = ':';
+		memcpy(text + k + c + 1, level, l - 1);
+	}
+	term = json_stringn(text, k + c + l);
+	if (text != buf)
+		free(text);
 	if (!term || json_array_append_new(h->terms, term))
 		h->oom = true;
 }
@@ -71,9 +90,9 @@ add_licences(struct held *h, const json_t *licences)
 		category = json_string_value(json_object_get(item, "category"));
 		if (!category || !held_until(h, item, "valid_until"))
 			continue;
-		add_term(h, json_sprintf("licence:%s", category));
+		add_term(h, "licence:", category, NULL);
 		if (json_object_get(item, "code95_until") && held_until(h, item, "code95_until"))
-			add_term(h, json_sprintf("code95:%s", category));
+			add_term(h, "code95:", category, NULL);
 	}
 }
 
@@ -94,9 +113,9 @@ add_languages(struct held *h, const json_t *languages)
 		rank = vd_level_rank(json_string_value(json_object_get(item, "level")));
 		if (!code || rank == 0)
 			continue;
-		add_term(h, json_sprintf("language:%s", code));
+		add_term(h, "language:", code, NULL);
 		for (int r = h->cumulative ? 1 : rank; r <= rank; r++)
-			add_term(h, json_sprintf("language:%s:%s", code, vd_cefr_level(r)));
+			add_term(h, "language:", code, vd_cefr_level(r));
 	}
 }
 
@@ -111,7 +130,7 @@ add_certificates(struct held *h, const json_t *certificates)
 	{
 		code = json_string_value(json_object_get(item, "code"));
 		if (code && held_until(h, item, "valid_until"))
-			add_term(h, json_sprintf("certificate:%s", code));
+			add_term(h, "certificate:", code, NULL);
 	}
 }
 
@@ -122,7 +141,7 @@ add_skills(struct held *h, const json_t *skills)
 	size_t i;
 
 	json_array_foreach(skills, i, item) if (json_is_string(item))
-	    add_term(h, json_sprintf("skill:%s", json_string_value(item)));
+	    add_term(h, "skill:", json_string_value(item), NULL);
 }
 
 static void
@@ -136,7 +155,7 @@ add_experience(struct held *h, const json_t *experience)
 	{
 		occupation = json_string_value(json_object_get(item, "occupation"));
 		if (occupation)
-			add_term(h, json_sprintf("experience:%s", occupation));
+			add_term(h, "experience:", occupation, NULL);
 	}
 }
 
@@ -177,13 +196,17 @@ is_level_term(const char *term)
 static bool
 add_prefixed(vd_doc_t *doc, const char *prefix, const char *text)
 {
-	char *term = NULL;
+	size_t p = strlen(prefix), t = strlen(text);
+	char buf[256], *term = p + t < sizeof(buf) ? buf : malloc(p + t + 1);
 	bool ok;
 
-	if (asprintf(&term, "%s%s", prefix, text) < 0)
+	if (!term)
 		return false;
+	memcpy(term, prefix, p);
+	memcpy(term + p, text, t + 1);
 	ok = vd_doc_add_term(doc, term);
-	free(term);
+	if (term != buf)
+		free(term);
 	return ok;
 }
 
