@@ -97,10 +97,11 @@ def generate_and_load(opts, work):
         run([gen, "--seed", str(SEED), "--count", str(opts.n), "--today", TODAY,
              "--data", reference], stdout=out)
     gen_s = time.monotonic() - t0
-    # The kernel would otherwise write the NDJSON back during the timed load.
-    os.sync()
     shutil.rmtree(data_dir, ignore_errors=True)
     os.makedirs(data_dir)
+    # The kernel would otherwise write the NDJSON back, and free the blocks
+    # of an earlier run's data dir, during the timed load.
+    os.sync()
     config = os.path.join(work, "import.json")
     with open(config, "w") as f:
         json.dump({"data_dir": data_dir, "reference_dir": reference,
