@@ -426,6 +426,43 @@ member(const json_t *obj, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
+/* p = ptr + tail, cut to VD_PTR_MAX as snprintf would; p may be ptr. Every
+ * member and item checked gets its pointer, so they are built without printf:
+ * a bulk load checks a dozen for every line. */
+static void
+ptr_append(char p[VD_PTR_MAX], const char *ptr, const char *tail, size_t tail_len)
+{
+	size_t n = strnlen(ptr, VD_PTR_MAX - 1);
+
+	memmove(p, ptr, n);
+	if (n + tail_len > VD_PTR_MAX - 1)
+		tail_len = VD_PTR_MAX - 1 - n;
+	memcpy(p + n, tail, tail_len);
+	p[n + tail_len] = '\0';
+}
+
+/* ptr + "/" + member (a field name: nothing to escape). */
+static void
+ptr_set_member(char p[VD_PTR_MAX], const char *ptr, const char *member)
+{
+	ptr_append(p, ptr, "/", 1);
+	ptr_append(p, p, member, strlen(member));
+}
+
+/* ptr + "/" + index. */
+static void
+ptr_set_index(char p[VD_PTR_MAX], const char *ptr, size_t index)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do
+		digits[--n] = (char)('0' + index % 10);
+	while ((index /= 10) && n > 1);
+	digits[--n] = '/';
+	ptr_append(p, ptr, digits + n, sizeof(digits) - n);
+}
+
 /* Checks the optional member key with fn and sets it on out when given and
  * valid. Returns false after an error. */
 static bool
@@ -438,7 +475,7 @@ optional(struct check *c, const json_t *obj, const char *key, const char *ptr, v
 
 	if (!v)
 		return true;
-	snprintf(p, sizeof(p), "%s/%s", ptr, key);
+	ptr_set_member(p, ptr, key);
 	canon = fn(c, v, p);
 	if (!canon)
 		return false;
@@ -482,12 +519,12 @@ check_location(struct check *c, const json_t *v, const char *ptr)
 	refuse_unknown(c, v, ptr, allowed);
 	lat = member(v, "lat");
 	lon = member(v, "lon");
-	snprintf(p, sizeof(p), "%s/lat", ptr);
+	ptr_set_member(p, ptr, "lat");
 	if (!lat)
 		add_error(c, p, "is required: the latitude in degrees, from -90 to 90");
 	else
 		want_number(c, lat, p, -90, 90, "degrees", &value);
-	snprintf(p, sizeof(p), "%s/lon", ptr);
+	ptr_set_member(p, ptr, "lon");
 	if (!lon)
 		add_error(c, p, "is required: the longitude in degrees, from -180 to 180");
 	else
@@ -516,7 +553,7 @@ check_list(struct check *c, const json_t *v, const char *ptr, vd_check_fn fn, co
 		return NULL;
 	json_array_foreach(v, i, item)
 	{
-		snprintf(p, sizeof(p), "%s/%zu", ptr, i);
+		ptr_set_index(p, ptr, i);
 		canon = fn(c, item, p);
 		if (!canon)
 			continue;
@@ -527,7 +564,7 @@ check_list(struct check *c, const json_t *v, const char *ptr, vd_check_fn fn, co
 
 			if (json_equal(a, b)) {
 				if (key)
-					snprintf(p, sizeof(p), "%s/%zu/%s", ptr, i, key);
+					ptr_set_member(p, p, key);
 				add_error(c, p, "%s '%s' appears twice; give each one once", what,
 				          quote(json_string_value(b), q));
 				break;
@@ -555,7 +592,7 @@ check_licence(struct check *c, const json_t *v, const char *ptr)
 	if (!want_object(c, v, ptr, "{\"category\": \"B\", \"valid_until\": \"2031-02-11\"}"))
 		return NULL;
 	refuse_unknown(c, v, ptr, allowed);
-	snprintf(p, sizeof(p), "%s/category", ptr);
+	ptr_set_member(p, ptr, "category");
 	given = member(v, "category");
 	if (!given) {
 		add_error(c, p, "is required: one of %s",
@@ -576,7 +613,7 @@ check_licence(struct check *c, const json_t *v, const char *ptr)
 	optional(c, v, "valid_until", ptr, check_date, out);
 	if (optional(c, v, "code95_until", ptr, check_date, out) && category &&
 	    member(v, "code95_until") && !in_list(code95_categories, category)) {
-		snprintf(p, sizeof(p), "%s/code95_until", ptr);
+		ptr_set_member(p, ptr, "code95_until");
 		add_error(c, p, "code95_until is only for C and D categories (%s), not for '%s'",
 		          join(code95_categories, names, sizeof(names)), category);
 	}
@@ -693,19 +730,19 @@ check_language(struct check *c, const json_t *v, const char *ptr)
 	if (!want_object(c, v, ptr, "{\"code\": \"nl\", \"level\": \"B1\"}"))
 		return NULL;
 	refuse_unknown(c, v, ptr, allowed);
-	snprintf(p, sizeof(p), "%s/code", ptr);
+	ptr_set_member(p, ptr, "code");
 	given = member(v, "code");
 	if (!given)
 		add_error(c, p, "is required: an ISO 639-1 language code such as nl");
 	else
 		code = check_language_code(c, given, p);
-	snprintf(p, sizeof(p), "%s/level", ptr);
+	ptr_set_member(p, ptr, "level");
 	given = member(v, "level");
 	if (!given)
 		add_error(c, p, "is required: a CEFR level A1..C2 (for Dutch also 1F..4F)");
 	else
 		level = check_level(c, given, p, code);
-	snprintf(p, sizeof(p), "%s/by_skill", ptr);
+	ptr_set_member(p, ptr, "by_skill");
 	given = member(v, "by_skill");
 	if (given && code && strcmp(code, "nl") != 0)
 		add_error(c, p, "by_skill is only for Dutch (nl), not for '%s'", code);
@@ -820,7 +857,7 @@ check_certificate(struct check *c, const json_t *v, const char *ptr)
 	if (!want_object(c, v, ptr, "{\"code\": \"vca-basis\", \"valid_until\": \"2028-03-01\"}"))
 		return NULL;
 	refuse_unknown(c, v, ptr, allowed);
-	snprintf(p, sizeof(p), "%s/code", ptr);
+	ptr_set_member(p, ptr, "code");
 	given = member(v, "code");
 	if (!given)
 		add_error(c, p, "is required: a certificate code such as vca-basis");
@@ -919,7 +956,7 @@ check_experience_item(struct check *c, const json_t *v, const char *ptr)
 	if (!want_object(c, v, ptr, "{\"occupation\": \"magazijnmedewerker\", \"months\": 24}"))
 		return NULL;
 	refuse_unknown(c, v, ptr, allowed);
-	snprintf(p, sizeof(p), "%s/occupation", ptr);
+	ptr_set_member(p, ptr, "occupation");
 	given = member(v, "occupation");
 	if (!given)
 		add_error(c, p, "is required: an occupation code such as magazijnmedewerker");
@@ -1148,7 +1185,7 @@ vd_profile_validate(const vd_taxonomy_t *tax, const vd_places_t *places, const c
 
 		if (!v)
 			continue;
-		snprintf(p, sizeof(p), "/%s", fields[i].name);
+		ptr_set_member(p, "", fields[i].name);
 		canon = fields[i].check(&c, v, p);
 		if (canon)
 			json_object_set_new(out, fields[i].name, canon);

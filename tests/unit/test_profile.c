@@ -518,6 +518,25 @@ START_TEST(test_skills)
 }
 END_TEST
 
+/* Pointers name the item by its index, however many digits it has. */
+START_TEST(test_pointer_of_a_later_item)
+{
+	char body[1024] = "{'skills': [";
+	json_t *errors;
+
+	for (int i = 0; i < 12; i++)
+		strcat(body, "'klantgericht', ");
+	strcat(body, "'klantgerigt']}");
+	errors = invalid(J(body));
+	assert_error(errors, "/skills/12", "unknown skill 'klantgerigt'");
+	assert_error(errors, "/skills/11", "appears twice");
+	json_decref(errors);
+	refused_once("{'certificates': [{'code': 'heftruck'}, {'code': 'vca-basis'}, {'code': "
+	             "'heftruck'}]}",
+	             "/certificates/2/code", "appears twice");
+}
+END_TEST
+
 START_TEST(test_experience)
 {
 	const vd_occupation_t *occ = vd_taxonomy_occupation(tax, "vrachtwagenchauffeur");
@@ -998,6 +1017,7 @@ profile_suite(void)
 	    {"level_rank", test_level_rank},
 	    {"certificates", test_certificates},
 	    {"skills", test_skills},
+	    {"pointer of a later item", test_pointer_of_a_later_item},
 	    {"experience", test_experience},
 	    {"numbers", test_numbers},
 	    {"extensions", test_extensions},
