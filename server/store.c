@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "log.h"
 #include "store.h"
 
 #define MAX_BATCH       4096
@@ -409,7 +410,10 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	if (done) {
 		vd_write_t *list[MAX_BATCH];
 		/* Reopen once, so every callback below reads the new revision. */
-		vd_index_reopen(store->reader);
+		if (vd_index_reopen(store->reader) != VD_OK)
+			vd_log_error("cannot reopen the store's reader: %s; a read may not show "
+			             "a write just answered",
+			             vd_index_last_error(store->reader));
 		for (vd_write_t *w = done; w; w = next) {
 			next = w->next;
 			list[n++] = w;

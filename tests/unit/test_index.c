@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +215,69 @@ START_TEST(data_is_a_value_and_old_documents_still_read)
 }
 END_TEST
 
+/* A reader reopened while the writer commits, again and again, must see at
+ * least what was committed before the reopen began: the store reopens its
+ * reader before answering writes, so that what it answered is read back.
+ * Under contention Xapian's reopen can meet blocks a newer commit reused and
+ * throw half-way; vd_index_reopen must go again, not give up. */
+struct committer {
+	vd_index_t *w;
+	atomic_int committed;
+	atomic_bool done;
+	bool failed;
+};
+
+static void *
+commit_one_by_one(void *arg)
+{
+	struct committer *c = arg;
+	char id[32], term[40];
+
+	for (int i = 0; i < 400 && !c->failed; i++) {
+		vd_doc_t *doc = vd_doc_new();
+		snprintf(id, sizeof(id), "c-%d", i);
+		snprintf(term, sizeof(term), "Qj%s", id);
+		c->failed = !doc || !vd_doc_add_term(doc, term) || !vd_doc_add_term(doc, "Tj") ||
+		            !vd_doc_set_data(doc, term, strlen(term)) ||
+		            vd_index_replace(c->w, term, doc, NULL) != VD_OK ||
+		            vd_index_commit(c->w) != VD_OK;
+		vd_doc_free(doc);
+		atomic_store(&c->committed, i + 1);
+	}
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+START_TEST(reopen_during_commits_sees_what_was_committed)
+{
+	struct committer c = {.failed = false};
+	vd_index_t *r = NULL;
+	pthread_t thread;
+	unsigned n = 0;
+	int reopens = 0;
+
+	ck_assert_int_eq(vd_index_open_writer(dir, &c.w, NULL), VD_OK);
+	ck_assert_int_eq(vd_index_commit(c.w), VD_OK);
+	ck_assert_int_eq(vd_index_open_reader(dir, &r, NULL), VD_OK);
+	atomic_init(&c.committed, 0);
+	atomic_init(&c.done, false);
+	ck_assert_int_eq(pthread_create(&thread, NULL, commit_one_by_one, &c), 0);
+	while (!atomic_load(&c.done)) {
+		int before = atomic_load(&c.committed);
+		ck_assert_int_eq(vd_index_reopen(r), VD_OK);
+		ck_assert_int_eq(vd_index_doc_count(r, &n), VD_OK);
+		ck_assert_msg((int)n >= before, "reopened after %d commits, sees %u documents",
+		              before, n);
+		reopens++;
+	}
+	pthread_join(thread, NULL);
+	ck_assert(!c.failed);
+	ck_assert_int_gt(reopens, 0);
+	vd_index_close(r);
+	vd_index_close(c.w);
+}
+END_TEST
+
 START_TEST(second_writer_is_locked_out)
 {
 	vd_index_t *w = NULL, *second = NULL;
@@ -248,11 +313,13 @@ index_suite(void)
 	TCase *tc = tcase_create("xapian");
 
 	tcase_add_checked_fixture(tc, make_dir, remove_dir);
+	tcase_set_timeout(tc, 60); /* 400 fsync'd commits on a busy disk */
 	tcase_add_test(tc, commit_makes_writes_visible);
 	tcase_add_test(tc, replace_keeps_docid_and_delete_reports_it);
 	tcase_add_test(tc, add_indexes_a_new_document);
 	tcase_add_test(tc, postings_terms_and_values);
 	tcase_add_test(tc, data_is_a_value_and_old_documents_still_read);
+	tcase_add_test(tc, reopen_during_commits_sees_what_was_committed);
 	tcase_add_test(tc, second_writer_is_locked_out);
 	tcase_add_test(tc, missing_database_is_an_error_not_a_throw);
 	suite_add_tcase(s, tc);
