@@ -403,21 +403,16 @@ vd_index_commit(vd_index_t *index)
 // A commit can land while a reader reopens, and the next one reuse the
 // blocks it was opening: Xapian then throws ("Expected block N to be level
 // 1", seen under CPU contention) and may leave the handle between revisions.
-// Go again: callers need the newest revision (the store reopens before it
-// answers writes, so that what was answered is read back).
+// Go again, as a read does: callers need the newest revision (the store
+// reopens before it answers writes, so that what was answered is read back).
 extern "C" vd_status_t
 vd_index_reopen(vd_index_t *index)
 {
 	VD_TRY
-	for (int attempt = 0;; attempt++) {
-		try {
-			index->db->reopen();
-			return VD_OK;
-		} catch (const Xapian::DatabaseError &e) {
-			if (attempt == 100)
-				return from_xapian(index, e);
-		}
-	}
+	return read_retrying(index, [&]() -> vd_status_t {
+		index->db->reopen();
+		return VD_OK;
+	});
 	VD_CATCH(index)
 }
 
